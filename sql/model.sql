@@ -1,0 +1,76 @@
+-- model: the model store, its catalog view, export/import, deploy, and forged model bytes.
+\set SHOW_CONTEXT never
+CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE query;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+CREATE TABLE model_voters AS
+SELECT i AS id, 18 + abs(hashint4(i)) % 70 AS age,
+       abs(hashint4(i + 100000)) % 3 = 0 AS voted_2020
+FROM generate_series(1, 1500) i;
+ALTER TABLE model_voters ADD COLUMN turnout boolean;
+UPDATE model_voters SET turnout = abs(hashint4(id + 300000)) / 2147483648.0
+    < 1 / (1 + exp(-(-3 + 0.05 * age + 1.5 * voted_2020::int)));
+SELECT campaign.train('m_store', 'model_voters', 'turnout', NULL, 'logistic') > 0 AS v1;
+SELECT campaign.train('m_store', 'model_voters', 'turnout', ARRAY['age'], 'logistic') > 0 AS v2;
+
+-- pg_dump keeps the models: the table and its sequence are extension configuration.
+SELECT c::regclass AS dumped FROM pg_extension e, unnest(e.extconfig) c
+WHERE e.extname = 'campaign' ORDER BY 1;
+
+-- The catalog: plain columns for dashboards, active marks the version predict uses.
+SELECT name, version, algorithm, label, n_features, features, auc > 0.6 AS auc_ok,
+       rows_train + rows_holdout AS rows_used, deployed, active, size_bytes > 0 AS has_bytes
+FROM campaign.model_catalog WHERE name = 'm_store' ORDER BY version;
+SELECT campaign.deploy('m_store', 1) > 0 AS deployed;
+SELECT version, deployed, active FROM campaign.model_catalog WHERE name = 'm_store' ORDER BY version;
+SELECT count(*) FILTER (WHERE data_type = 'bytea') AS bytea_columns
+FROM information_schema.columns WHERE table_schema = 'campaign' AND table_name = 'model_catalog';
+-- Deploy errors.
+SELECT pg_temp.sqlstate_of($$SELECT campaign.deploy('m_store', 9)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.deploy('no_model', 1)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.deploy(NULL, 1)$$);
+-- Only one deployed version per name, whatever is written directly.
+SELECT pg_temp.sqlstate_of($$UPDATE campaign.models SET deployed = true WHERE name = 'm_store'$$);
+
+-- Export and import: the imported copy predicts exactly like the original.
+SELECT campaign.import_model('m_copy', campaign.export_model('m_store')) > 0 AS imported;
+SELECT m.algorithm, m.label, m.features, m.params = o.params AS same_params,
+       m.metrics = o.metrics AS same_metrics, m.model = o.model AS same_bytes
+FROM campaign.models m, campaign.models o
+WHERE m.name = 'm_copy' AND o.name = 'm_store' AND o.version = 1;
+SELECT bool_and(campaign.predict('m_copy', v) = campaign.predict('m_store', v)) AS same_scores
+FROM model_voters v;
+SELECT octet_length(campaign.export_model('m_store', 2)) < octet_length(campaign.export_model('m_store', 1)) AS v2_smaller;
+SELECT pg_temp.sqlstate_of($$SELECT campaign.export_model('m_store', 7)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.export_model('no_model')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.export_model(NULL)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model(NULL, campaign.export_model('m_store'))$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model('', campaign.export_model('m_store'))$$);
+
+-- Forged bytes are refused with data_corrupted (XX001), never a crash.
+SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model('bad', ''::bytea)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model('bad', '\x00010203'::bytea)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model('bad', 'XXXX' || substr(campaign.export_model('m_store'), 5))$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model('bad', substr(campaign.export_model('m_store'), 1, 40))$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model('bad', campaign.export_model('m_store') || '\x00'::bytea)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model('bad', set_byte(campaign.export_model('m_store'), 4, 99))$$);
+-- Every truncation and 400 single-byte mutations: each is imported or refused as corrupt.
+SELECT count(*) AS truncations, count(*) FILTER (WHERE r LIKE 'XX001:%') AS refused
+FROM (SELECT pg_temp.sqlstate_of(format('SELECT campaign.import_model(%L, substr(%L::bytea, 1, %s))',
+             'bad', campaign.export_model('m_store', 2), n)) AS r
+      FROM generate_series(0, octet_length(campaign.export_model('m_store', 2)) - 1) n) s;
+SELECT count(*) AS mutations,
+       count(*) FILTER (WHERE r = 'ok' OR r LIKE 'XX001:%') AS imported_or_refused,
+       count(*) FILTER (WHERE r LIKE 'XX001:%') > 100 AS mostly_refused
+FROM (SELECT pg_temp.sqlstate_of(format('SELECT campaign.import_model(%L, set_byte(%L::bytea, %s, %s))',
+             'bad', b, n % octet_length(b), (n * 37 + 1) % 256)) AS r
+      FROM (SELECT campaign.export_model('m_store', 2) AS b) m, generate_series(1, 400) n) s;
+DELETE FROM campaign.models WHERE name = 'bad';
+-- A stored row whose bytes were damaged in place is reported, not trusted.
+UPDATE campaign.models SET model = substr(model, 1, 30) WHERE name = 'm_copy';
+SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('m_copy', ARRAY[40, 1]::float8[])$$);

@@ -1,0 +1,85 @@
+/* dataset.c - growable dense training set and the seeded holdout split. */
+#include "dataset.h"
+#include "memory.h"
+#include "rng.h"
+
+#include <string.h>
+
+void
+cm_dataset_init(cm_dataset *ds, uint32_t n_features, size_t max_bytes)
+{
+	memset(ds, 0, sizeof(*ds));
+	ds->n_features = n_features;
+	ds->max_bytes = max_bytes;
+}
+
+void
+cm_dataset_free(cm_dataset *ds)
+{
+	cm_free(ds->x);
+	cm_free(ds->y);
+	ds->x = ds->y = NULL;
+	ds->n_rows = ds->cap_rows = 0;
+}
+
+static cm_status
+dataset_grow(cm_dataset *ds)
+{
+	size_t		cap = ds->cap_rows ? ds->cap_rows : 1024;
+	size_t		row_bytes,
+				total;
+	double	   *x,
+			   *y;
+
+	if (!cm_mul_size(cap, 2, &cap) ||
+		!cm_mul_size((size_t) ds->n_features + 1, sizeof(double), &row_bytes) ||
+		!cm_mul_size(cap, row_bytes, &total))
+		return cm_fail(CM_ERR_LIMIT, "training set size overflows");
+	if (ds->max_bytes && total > ds->max_bytes)
+		return cm_fail(CM_ERR_LIMIT,
+					   "training set of more than %zu rows needs %zu bytes, over the limit of %zu bytes",
+					   ds->n_rows, total, ds->max_bytes);
+	CM_TRY(cm_alloc_array(cap, (size_t) ds->n_features * sizeof(double), (void **) &x));
+	if (cm_alloc_array(cap, sizeof(double), (void **) &y) != CM_OK)
+	{
+		cm_free(x);
+		return CM_ERR_NOMEM;
+	}
+	if (ds->n_rows)
+	{
+		memcpy(x, ds->x, ds->n_rows * ds->n_features * sizeof(double));
+		memcpy(y, ds->y, ds->n_rows * sizeof(double));
+	}
+	cm_free(ds->x);
+	cm_free(ds->y);
+	ds->x = x;
+	ds->y = y;
+	ds->cap_rows = cap;
+	return CM_OK;
+}
+
+cm_status
+cm_dataset_add_row(cm_dataset *ds, const double *x, double y)
+{
+	if (ds->n_rows == ds->cap_rows)
+		CM_TRY(dataset_grow(ds));
+	memcpy(ds->x + ds->n_rows * ds->n_features, x, ds->n_features * sizeof(double));
+	ds->y[ds->n_rows++] = y;
+	return CM_OK;
+}
+
+void
+cm_dataset_split(size_t n_rows, double fraction, uint64_t seed, uint8_t *is_holdout,
+				 size_t *n_holdout)
+{
+	cm_rng		rng;
+	size_t		count = 0;
+
+	cm_rng_seed(&rng, seed);
+	for (size_t i = 0; i < n_rows; i++)
+	{
+		is_holdout[i] = cm_rng_uniform(&rng) < fraction;
+		count += is_holdout[i];
+	}
+	*n_holdout = count;
+}

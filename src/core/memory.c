@@ -1,0 +1,98 @@
+/* memory.c - hook dispatch and overflow-checked allocation for the core. */
+#include "memory.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *
+default_alloc(size_t size)
+{
+	return malloc(size);
+}
+
+static void
+default_release(void *ptr)
+{
+	free(ptr);
+}
+
+static bool
+default_interrupted(void)
+{
+	return false;
+}
+
+static cm_hooks hooks = {default_alloc, default_release, default_interrupted, NULL};
+
+void
+cm_set_hooks(const cm_hooks *h)
+{
+	hooks.alloc = h->alloc ? h->alloc : default_alloc;
+	hooks.release = h->release ? h->release : default_release;
+	hooks.interrupted = h->interrupted ? h->interrupted : default_interrupted;
+	hooks.report = h->report;
+}
+
+void *
+cm_alloc(size_t size)
+{
+	return hooks.alloc(size == 0 ? 1 : size);
+}
+
+bool
+cm_mul_size(size_t a, size_t b, size_t *out)
+{
+	if (b != 0 && a > SIZE_MAX / b)
+		return false;
+	*out = a * b;
+	return true;
+}
+
+bool
+cm_add_size(size_t a, size_t b, size_t *out)
+{
+	if (a > SIZE_MAX - b)
+		return false;
+	*out = a + b;
+	return true;
+}
+
+cm_status
+cm_alloc_array(size_t n, size_t size, void **out)
+{
+	size_t		bytes;
+	void	   *ptr;
+
+	*out = NULL;
+	if (!cm_mul_size(n, size, &bytes))
+		return cm_fail(CM_ERR_LIMIT, "allocation of %zu elements of %zu bytes overflows", n, size);
+	ptr = cm_alloc(bytes);
+	if (ptr == NULL)
+		return cm_fail(CM_ERR_NOMEM, "out of memory allocating %zu bytes", bytes);
+	memset(ptr, 0, bytes == 0 ? 1 : bytes);
+	*out = ptr;
+	return CM_OK;
+}
+
+void
+cm_free(void *ptr)
+{
+	if (ptr != NULL)
+		hooks.release(ptr);
+}
+
+cm_status
+cm_check_interrupts(void)
+{
+	if (hooks.interrupted())
+		return cm_fail(CM_ERR_CANCELED, "canceled on request");
+	return CM_OK;
+}
+
+void
+cm_report_error(cm_status status, const char *message)
+{
+	if (hooks.report)
+		hooks.report(status, message);
+}

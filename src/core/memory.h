@@ -1,0 +1,52 @@
+/*
+ * memory.h - the host hooks of the core: allocation, error recording and interrupts.
+ *
+ * The core never calls malloc or a PostgreSQL function directly.  The host installs hooks
+ * once (src/pg/campaign.c: palloc in the current memory context and CHECK_FOR_INTERRUPTS;
+ * unit tests: malloc and a recorder).  Hooks are called from the calling thread only:
+ * code running on worker threads must not allocate, fail through cm_fail() is fine
+ * (thread-local), and interrupts are polled by the coordinating thread.
+ */
+#ifndef CM_MEMORY_H
+#define CM_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "status.h"
+
+typedef struct cm_hooks
+{
+	/* Return NULL on failure (the core turns that into CM_ERR_NOMEM). */
+	void	   *(*alloc) (size_t size);
+	void		(*release) (void *ptr);
+	/* Return true when the work must stop; may also not return (longjmp). */
+	bool		(*interrupted) (void);
+	/* Told about every cm_fail(); optional. */
+	void		(*report) (cm_status status, const char *message);
+} cm_hooks;
+
+/* Install hooks; NULL members fall back to malloc/free/never/ignore. */
+void		cm_set_hooks(const cm_hooks *hooks);
+
+/* Allocate size bytes (size 0 allocates 1); NULL when the hook fails. */
+void	   *cm_alloc(size_t size);
+
+/* Allocate n * size bytes, zeroed, with the multiplication overflow-checked. */
+cm_status	cm_alloc_array(size_t n, size_t size, void **out);
+
+void		cm_free(void *ptr);
+
+/* a * b into *out; false on overflow. */
+bool		cm_mul_size(size_t a, size_t b, size_t *out);
+
+/* a + b into *out; false on overflow. */
+bool		cm_add_size(size_t a, size_t b, size_t *out);
+
+/* CM_ERR_CANCELED if the host wants the work to stop (recorded with a message). */
+cm_status	cm_check_interrupts(void);
+
+/* Forward a failure to the report hook (used by cm_fail). */
+void		cm_report_error(cm_status status, const char *message);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * metrics.h - binary classification metrics on probabilities, exact for the data given.
+ */
+#ifndef CM_METRICS_H
+#define CM_METRICS_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+typedef struct cm_binary_metrics
+{
+	double		auc;			/* NaN when only one class is present */
+	double		logloss;
+	double		brier;
+	double		base_rate;		/* share of positives */
+	size_t		n;
+} cm_binary_metrics;
+
+/* Probabilities clipped to [1e-15, 1 - 1e-15] in the log loss, as scikit-learn does. */
+#define CM_LOGLOSS_EPS 1e-15
+
+/*
+ * Metrics of probabilities p against labels y (0 or 1).  AUC is the Mann-Whitney statistic
+ * with ties counted one half.  Sorts a private copy; n == 0 is CM_ERR_DATA.
+ */
+cm_status	cm_binary_metrics_compute(const double *p, const double *y, size_t n,
+									  cm_binary_metrics *out);
+
+#endif

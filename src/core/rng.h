@@ -1,0 +1,34 @@
+/*
+ * rng.h - the extension's seeded random number generator (xoshiro256**).
+ *
+ * Everything random that ends up stored (holdout splits, subsampling, Thompson draws) comes
+ * from here, so results are reproducible for a given seed on every platform.
+ */
+#ifndef CM_RNG_H
+#define CM_RNG_H
+
+#include <stdint.h>
+
+typedef struct cm_rng
+{
+	uint64_t	s[4];
+} cm_rng;
+
+/* Seed the state from one 64-bit value (expanded with splitmix64). */
+void		cm_rng_seed(cm_rng *rng, uint64_t seed);
+
+uint64_t	cm_rng_u64(cm_rng *rng);
+
+/* Uniform double in [0, 1) with 53 random bits. */
+double		cm_rng_uniform(cm_rng *rng);
+
+/* Uniform integer in [0, bound) without modulo bias; bound must be > 0. */
+uint64_t	cm_rng_below(cm_rng *rng, uint64_t bound);
+
+/* Standard normal deviate (Marsaglia polar method). */
+double		cm_rng_normal(cm_rng *rng);
+
+/* Advance by 2^128 steps: gives non-overlapping streams for parallel workers. */
+void		cm_rng_jump(cm_rng *rng);
+
+#endif

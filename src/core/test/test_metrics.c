@@ -1,0 +1,97 @@
+/* test_metrics.c - AUC with ties, log loss and Brier score against hand-computed values. */
+#include "harness.h"
+#include "metrics.h"
+
+#include <math.h>
+
+static void
+test_perfect_and_inverted_ranking(void **state)
+{
+	double		p[4] = {0.1, 0.2, 0.8, 0.9};
+	double		y[4] = {0, 0, 1, 1};
+	double		yi[4] = {1, 1, 0, 0};
+	cm_binary_metrics m;
+
+	(void) state;
+	assert_int_equal(cm_binary_metrics_compute(p, y, 4, &m), CM_OK);
+	assert_true(m.auc == 1.0);
+	assert_true(m.base_rate == 0.5);
+	assert_int_equal(cm_binary_metrics_compute(p, yi, 4, &m), CM_OK);
+	assert_true(m.auc == 0.0);
+}
+
+static void
+test_ties_count_half(void **state)
+{
+	/* one positive and one negative tied at 0.5, plus a clean pair: (1 + 0.5 + 1 + 1) / 4 */
+	double		p[4] = {0.5, 0.5, 0.2, 0.9};
+	double		y[4] = {1, 0, 0, 1};
+	cm_binary_metrics m;
+
+	(void) state;
+	assert_int_equal(cm_binary_metrics_compute(p, y, 4, &m), CM_OK);
+	assert_true(fabs(m.auc - 0.875) < 1e-12);
+}
+
+static void
+test_logloss_and_brier(void **state)
+{
+	double		p[2] = {0.8, 0.4};
+	double		y[2] = {1, 0};
+	cm_binary_metrics m;
+
+	(void) state;
+	assert_int_equal(cm_binary_metrics_compute(p, y, 2, &m), CM_OK);
+	assert_true(fabs(m.logloss - (-(log(0.8) + log(0.6)) / 2)) < 1e-12);
+	assert_true(fabs(m.brier - (0.04 + 0.16) / 2) < 1e-12);
+}
+
+static void
+test_one_class_auc_is_nan(void **state)
+{
+	double		p[2] = {0.3, 0.7};
+	double		y[2] = {1, 1};
+	cm_binary_metrics m;
+
+	(void) state;
+	assert_int_equal(cm_binary_metrics_compute(p, y, 2, &m), CM_OK);
+	assert_true(isnan(m.auc));
+}
+
+static void
+test_extreme_probabilities_are_clipped(void **state)
+{
+	double		p[2] = {0.0, 1.0};
+	double		y[2] = {1, 0};
+	cm_binary_metrics m;
+
+	(void) state;
+	assert_int_equal(cm_binary_metrics_compute(p, y, 2, &m), CM_OK);
+	assert_true(isfinite(m.logloss));
+	/* -log(1e-15) = 34.5; 1 - 1e-15 is not exact in binary, hence the loose bound */
+	assert_true(fabs(m.logloss + log(CM_LOGLOSS_EPS)) < 0.2);
+}
+
+static void
+test_empty_is_an_error(void **state)
+{
+	cm_binary_metrics m;
+
+	(void) state;
+	assert_int_equal(cm_binary_metrics_compute(NULL, NULL, 0, &m), CM_ERR_DATA);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		HARNESS_TEST(test_perfect_and_inverted_ranking),
+		HARNESS_TEST(test_ties_count_half),
+		HARNESS_TEST(test_logloss_and_brier),
+		HARNESS_TEST(test_one_class_auc_is_nan),
+		HARNESS_TEST(test_extreme_probabilities_are_clipped),
+		HARNESS_TEST(test_empty_is_an_error),
+	};
+
+	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+}

@@ -1,0 +1,60 @@
+/*
+ * campaign.h - declarations shared by the glue files of src/pg.
+ */
+#ifndef CAMPAIGN_PG_H
+#define CAMPAIGN_PG_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+#include "../core/model.h"
+#include "../core/status.h"
+
+/* GUC values (campaign.c) */
+extern int	campaign_train_memory_limit_kb;
+
+/* status.c: raise a core failure as an ERROR with the SQLSTATE of its status. */
+void		cm_pg_raise(cm_status status, const char *what) pg_attribute_noreturn();
+
+/* Raise unless the core call succeeded. */
+#define CM_PG_CHECK(call, what) \
+	do { \
+		cm_status cm_pg_status_ = (call); \
+		if (cm_pg_status_ != CM_OK) \
+			cm_pg_raise(cm_pg_status_, (what)); \
+	} while (0)
+
+/* features.c: the SQL types a model feature may have. */
+bool		cm_pg_feature_type_of(Oid typid, cm_feature_type *type);
+const char *cm_pg_feature_type_name(cm_feature_type type);
+/* A non-NULL Datum of a supported type as a double. */
+double		cm_pg_datum_to_double(Datum value, Oid typid);
+
+/* model.c: the model store. */
+typedef struct cm_pg_stored_model
+{
+	int64		id;
+	int32		version;
+	char	   *name;
+	cm_model   *model;			/* decoded, allocated in the caller's memory context */
+} cm_pg_stored_model;
+
+/* Load the model predict uses for name (deployed version, else newest); errors if none. */
+void		cm_pg_load_model_by_name(const char *name, cm_pg_stored_model *out);
+void		cm_pg_load_model_by_id(int64 id, cm_pg_stored_model *out);
+
+/* Bumped whenever campaign.models changes (relcache callback); caches compare it. */
+extern uint64 cm_pg_model_store_generation;
+void		cm_pg_model_store_init(void);
+
+/*
+ * Insert a new version of model name; returns the new id.  params_json and metrics_json are
+ * JSON object texts.
+ */
+int64		cm_pg_store_model(const char *name, const cm_model *model, const char *label,
+							  const char *params_json, const char *metrics_json);
+
+/* Check a model name given by a user (non-empty, at most 63 bytes). */
+void		cm_pg_check_model_name(const char *name);
+
+#endif

@@ -1,0 +1,347 @@
+/*
+ * model.c - the model store: campaign.models rows, export/import, deploy, and the cache
+ * generation that tells predict's per-call-site caches a model may have changed.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "campaign.h"
+#include "../core/buffer.h"
+
+uint64		cm_pg_model_store_generation = 1;
+
+/* Any relcache invalidation of campaign.models (or of everything) bumps the generation. */
+static void
+model_store_relcache_callback(Datum arg, Oid relid)
+{
+	static Oid	models_relid = InvalidOid;
+
+	if (!OidIsValid(models_relid) && IsTransactionState())
+	{
+		Oid			nsp = get_namespace_oid("campaign", true);
+
+		if (OidIsValid(nsp))
+			models_relid = get_relname_relid("models", nsp);
+	}
+	if (relid == InvalidOid || relid == models_relid || !OidIsValid(models_relid))
+		cm_pg_model_store_generation++;
+}
+
+void
+cm_pg_model_store_init(void)
+{
+	CacheRegisterRelcacheCallback(model_store_relcache_callback, (Datum) 0);
+}
+
+PG_FUNCTION_INFO_V1(models_changed);
+
+/* Statement trigger on campaign.models: tell every backend's caches that models changed. */
+Datum
+models_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("campaign.models_changed() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
+}
+
+void
+cm_pg_check_model_name(const char *name)
+{
+	size_t		len = strlen(name);
+
+	if (len == 0 || len > CM_MODEL_MAX_NAME)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model name must have 1 to %d bytes", CM_MODEL_MAX_NAME)));
+}
+
+/* Decode the bytea of a stored model into the caller's memory context. */
+static cm_model *
+decode_stored(bytea *bytes, const char *what)
+{
+	cm_model   *model;
+
+	CM_PG_CHECK(cm_model_decode(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), &model), what);
+	return model;
+}
+
+/*
+ * Run a read-only lookup of one model row (id, version, model, name) and decode it in the caller's
+ * context.  Read-only SPI uses the caller's snapshot, so one query sees one model version.
+ */
+static bool
+load_model(const char *sql, Oid argtype, Datum arg, cm_pg_stored_model *out, const char *what)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	bool		found;
+
+	SPI_connect();
+	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "model lookup failed");
+	found = SPI_processed > 0;
+	if (found)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		out->id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		out->version = DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
+		out->name = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &isnull));
+		out->model = decode_stored(DatumGetByteaPP(SPI_getbinval(tuple, desc, 3, &isnull)), what);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	return found;
+}
+
+void
+cm_pg_load_model_by_name(const char *name, cm_pg_stored_model *out)
+{
+	char	   *what = psprintf("model \"%s\"", name);
+
+	if (!load_model("SELECT id, version, model, name FROM campaign.models"
+					" WHERE name OPERATOR(pg_catalog.=) $1"
+					" ORDER BY deployed DESC, version DESC LIMIT 1",
+					TEXTOID, CStringGetTextDatum(name), out, what))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" does not exist", name),
+				 errhint("Train one with campaign.train() or list them in campaign.model_catalog.")));
+	pfree(what);
+}
+
+void
+cm_pg_load_model_by_id(int64 id, cm_pg_stored_model *out)
+{
+	char	   *what = psprintf("model id " INT64_FORMAT, id);
+
+	if (!load_model("SELECT id, version, model, name FROM campaign.models"
+					" WHERE id OPERATOR(pg_catalog.=) $1",
+					INT8OID, Int64GetDatum(id), out, what))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model id " INT64_FORMAT " does not exist", id)));
+	pfree(what);
+}
+
+/* Text array datum of the model's feature names, or of their type names. */
+static Datum
+feature_array(const cm_model *model, bool types)
+{
+	Datum	   *items = palloc(sizeof(Datum) * model->n_features);
+
+	for (uint32 i = 0; i < model->n_features; i++)
+		items[i] = CStringGetTextDatum(types ?
+									   cm_pg_feature_type_name(model->feature_types[i]) :
+									   model->feature_names[i]);
+	return PointerGetDatum(construct_array(items, (int) model->n_features, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/* Serialize a model into a new bytea. */
+static bytea *
+encode_model(const cm_model *model)
+{
+	cm_writer	w;
+	bytea	   *result;
+
+	cm_writer_init(&w);
+	cm_model_encode(model, &w);
+	CM_PG_CHECK(w.status, "could not serialize the model");
+	if (w.len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("serialized model of %zu bytes is too large", w.len)));
+	result = palloc(w.len + VARHDRSZ);
+	SET_VARSIZE(result, w.len + VARHDRSZ);
+	memcpy(VARDATA(result), w.data, w.len);
+	cm_writer_free(&w);
+	return result;
+}
+
+/* Serialize versions of one name: concurrent trainers get distinct version numbers. */
+static void
+lock_model_name(const char *name)
+{
+	uint32		key = hash_bytes((const unsigned char *) name, (int) strlen(name));
+	Oid			argtype = INT8OID;
+	Datum		arg = Int64GetDatum(((int64) 0x43504d << 32) | key);
+
+	if (SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock($1)", 1, &argtype, &arg,
+							  NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock model name");
+}
+
+int64
+cm_pg_store_model(const char *name, const cm_model *model, const char *label,
+				  const char *params_json, const char *metrics_json)
+{
+	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
+	JSONBOID, JSONBOID, BYTEAOID};
+	Datum		values[8];
+	char		nulls[8] = "        ";
+	bool		isnull;
+	int64		id;
+
+	cm_pg_check_model_name(name);
+	values[0] = CStringGetTextDatum(name);
+	values[1] = CStringGetTextDatum(cm_algorithm_by_id(model->algorithm)->name);
+	values[2] = label ? CStringGetTextDatum(label) : (Datum) 0;
+	nulls[2] = label ? ' ' : 'n';
+	values[3] = feature_array(model, false);
+	values[4] = feature_array(model, true);
+	values[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum(params_json));
+	values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics_json));
+	values[7] = PointerGetDatum(encode_model(model));
+
+	SPI_connect();
+	lock_model_name(name);
+	if (SPI_execute_with_args(
+							  "INSERT INTO campaign.models"
+							  " (name, version, algorithm, label, features, feature_types, params, metrics, model)"
+							  " SELECT $1, COALESCE(pg_catalog.max(version), 0) OPERATOR(pg_catalog.+) 1,"
+							  " $2, $3, $4, $5, $6, $7, $8"
+							  " FROM campaign.models WHERE name OPERATOR(pg_catalog.=) $1"
+							  " RETURNING id",
+							  8, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not store the model");
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return id;
+}
+
+PG_FUNCTION_INFO_V1(export_model);
+
+/* campaign.export_model(model text, version int default null) returns bytea */
+Datum
+export_model(PG_FUNCTION_ARGS)
+{
+	text	   *name;
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
+	char		nulls[2] = "  ";
+	bool		isnull;
+	bytea	   *result = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be null")));
+	name = PG_GETARG_TEXT_PP(0);
+	values[0] = PointerGetDatum(name);
+	values[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
+	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT model FROM campaign.models"
+							  " WHERE name OPERATOR(pg_catalog.=) $1"
+							  " AND ($2 IS NULL OR version OPERATOR(pg_catalog.=) $2)"
+							  " ORDER BY deployed DESC, version DESC LIMIT 1",
+							  2, types, values, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "model lookup failed");
+	if (SPI_processed > 0)
+	{
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		result = DatumGetByteaPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+												  1, &isnull));
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	if (result == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\"%s does not exist", text_to_cstring(name),
+						PG_ARGISNULL(1) ? "" : psprintf(" version %d", PG_GETARG_INT32(1)))));
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* The value of key in a JSON object as text ("{}" or NULL when absent). */
+static char *
+metadata_field(Jsonb *metadata, const char *key, bool as_json)
+{
+	JsonbValue	k;
+	JsonbValue *v;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = (int) strlen(key);
+	v = findJsonbValueFromContainer(&metadata->root, JB_FOBJECT, &k);
+	if (v == NULL)
+		return as_json ? pstrdup("{}") : NULL;
+	if (!as_json)
+		return v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) : NULL;
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("model metadata field \"%s\" is not a JSON object", key)));
+	return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+}
+
+/* Parse the metadata JSON text of an imported blob; bad JSON is corruption, not 22P02. */
+static Jsonb *
+parse_metadata(const char *text)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Jsonb	   *result = NULL;
+
+	PG_TRY();
+	{
+		result = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		FlushErrorState();
+		result = NULL;
+	}
+	PG_END_TRY();
+	if (result == NULL || !JB_ROOT_IS_OBJECT(result))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("imported model has invalid metadata"),
+				 errdetail("The metadata must be a JSON object.")));
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(import_model);
+
+/* campaign.import_model(model text, bytes bytea) returns bigint */
+Datum
+import_model(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	cm_model   *model;
+	Jsonb	   *metadata;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name and bytes must not be null")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	cm_pg_check_model_name(name);
+	model = decode_stored(PG_GETARG_BYTEA_PP(1), "invalid model bytes");
+	metadata = parse_metadata(model->metadata);
+	PG_RETURN_INT64(cm_pg_store_model(name, model, metadata_field(metadata, "label", false),
+									  metadata_field(metadata, "params", true),
+									  metadata_field(metadata, "metrics", true)));
+}

@@ -1,0 +1,558 @@
+/*
+ * train.c - campaign.train(): read a table or query through SPI in batches, fit a model in
+ * the core, evaluate it on a seeded holdout and store it in the model store.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
+
+#include <math.h>
+
+#include "campaign.h"
+#include "../core/dataset.h"
+#include "../core/logistic.h"
+#include "../core/metrics.h"
+
+#define FETCH_BATCH 10000
+
+/* One tunable of an algorithm: its default and inclusive range. */
+typedef struct param_spec
+{
+	const char *name;
+	double		default_value;
+	double		min;
+	double		max;
+	bool		integer;
+} param_spec;
+
+static const param_spec common_params[] = {
+	{"holdout", 0.2, 0.0, 0.9, false},
+	{"seed", 42, 0, 2147483647.0, true},
+};
+
+static const param_spec logistic_params[] = {
+	{"l2", 1.0, 0.0, 1e6, false},
+	{"max_iterations", 100, 1, 10000, true},
+	{"tolerance", 1e-8, 1e-15, 1.0, false},
+};
+
+#define N_COMMON lengthof(common_params)
+#define N_LOGISTIC lengthof(logistic_params)
+#define MAX_PARAMS (N_COMMON + N_LOGISTIC)
+
+typedef struct train_params
+{
+	const param_spec *spec[MAX_PARAMS];
+	double		value[MAX_PARAMS];
+	int			n;
+} train_params;
+
+/* The columns and rows of a training request. */
+typedef struct train_input
+{
+	const char *model_name;
+	char	   *label;
+	int			label_attno;
+	Oid			label_type;
+	int			n_features;
+	char	  **feature_names;
+	int		   *feature_attnos;
+	Oid		   *feature_types;
+	int64	   *present;		/* per feature: rows where it is not NULL or NaN */
+	cm_dataset	data;
+	int64		rows_skipped;	/* rows whose label is NULL */
+} train_input;
+
+static double
+param_value(const train_params *params, const char *name)
+{
+	for (int i = 0; i < params->n; i++)
+		if (strcmp(params->spec[i]->name, name) == 0)
+			return params->value[i];
+	elog(ERROR, "unknown parameter %s", name);
+	return 0;
+}
+
+static void
+add_specs(train_params *params, const param_spec *specs, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		params->spec[params->n] = &specs[i];
+		params->value[params->n++] = specs[i].default_value;
+	}
+}
+
+static char *
+valid_param_list(const train_params *params)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (int i = 0; i < params->n; i++)
+		appendStringInfo(&s, "%s%s", i ? ", " : "", params->spec[i]->name);
+	return s.data;
+}
+
+static void
+set_param(train_params *params, const char *key, JsonbValue *v, const char *algorithm)
+{
+	for (int i = 0; i < params->n; i++)
+	{
+		const param_spec *spec = params->spec[i];
+		double		x;
+
+		if (strcmp(spec->name, key) != 0)
+			continue;
+		if (v->type != jbvNumeric)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"%s\" must be a number", key)));
+		x = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+		if (!(x >= spec->min && x <= spec->max) || (spec->integer && x != floor(x)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"%s\" must be %s between %.15g and %.15g, not %.15g", key,
+							spec->integer ? "an integer" : "a number", spec->min, spec->max, x)));
+		params->value[i] = x;
+		return;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown parameter \"%s\" for algorithm \"%s\"", key, algorithm),
+			 errhint("Valid parameters: %s.", valid_param_list(params))));
+}
+
+static void
+parse_params(Jsonb *jb, const char *algorithm, train_params *params)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+
+	params->n = 0;
+	add_specs(params, common_params, N_COMMON);
+	add_specs(params, logistic_params, N_LOGISTIC);
+	if (!JB_ROOT_IS_OBJECT(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("params must be a JSON object")));
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (tok == WJB_VALUE)
+			set_param(params, key, &v, algorithm);
+	}
+}
+
+static void
+append_json_number(StringInfo s, const char *key, double value, bool *first)
+{
+	appendStringInfoString(s, *first ? "" : ", ");
+	escape_json(s, key);
+	if (isfinite(value))
+		appendStringInfo(s, ": %s", float8out_internal(value));
+	else
+		appendStringInfoString(s, ": null");
+	*first = false;
+}
+
+static char *
+params_json(const train_params *params)
+{
+	StringInfoData s;
+	bool		first = true;
+
+	initStringInfo(&s);
+	appendStringInfoChar(&s, '{');
+	for (int i = 0; i < params->n; i++)
+		append_json_number(&s, params->spec[i]->name, params->value[i], &first);
+	appendStringInfoChar(&s, '}');
+	return s.data;
+}
+
+/* The SQL that reads the source: a query wrapped as a subquery, or a named relation. */
+static char *
+source_query(const char *source)
+{
+	const char *p = source;
+	size_t		len;
+	Oid			relid;
+
+	while (isspace((unsigned char) *p) || *p == '(')
+		p++;
+	if (pg_strncasecmp(p, "select", 6) == 0 || pg_strncasecmp(p, "with", 4) == 0 ||
+		pg_strncasecmp(p, "values", 6) == 0 || pg_strncasecmp(p, "table", 5) == 0)
+	{
+		len = strlen(source);
+		while (len > 0 && (isspace((unsigned char) source[len - 1]) || source[len - 1] == ';'))
+			len--;
+		return psprintf("SELECT * FROM (%.*s\n) AS campaign_source", (int) len, source);
+	}
+	relid = RangeVarGetRelid(makeRangeVarFromNameList(textToQualifiedNameList(cstring_to_text(source))),
+							 NoLock, false);
+	return psprintf("SELECT * FROM %s",
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											   get_rel_name(relid)));
+}
+
+static int
+column_of(TupleDesc desc, const char *name)
+{
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
+static void
+add_feature(train_input *in, TupleDesc desc, int attno)
+{
+	Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
+	Oid			type = getBaseType(att->atttypid);
+	cm_feature_type kind;
+
+	if (!cm_pg_feature_type_of(type, &kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("feature \"%s\" has type %s, which algorithm \"logistic\" cannot use",
+						NameStr(att->attname), format_type_be(att->atttypid)),
+				 errhint("Features must be numeric, integer or boolean columns; list the ones to use in features.")));
+	for (int i = 0; i < in->n_features; i++)
+		if (in->feature_attnos[i] == attno)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("feature \"%s\" is listed twice", NameStr(att->attname))));
+	in->feature_names[in->n_features] = pstrdup(NameStr(att->attname));
+	in->feature_attnos[in->n_features] = attno;
+	in->feature_types[in->n_features++] = type;
+}
+
+/* Resolve the label and feature columns of the source. */
+static void
+resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
+{
+	cm_feature_type kind;
+	int			max = desc->natts;
+
+	in->label_attno = column_of(desc, in->label);
+	if (in->label_attno == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("label column \"%s\" is not in the source", in->label)));
+	in->label_type = getBaseType(TupleDescAttr(desc, in->label_attno - 1)->atttypid);
+	if (!cm_pg_feature_type_of(in->label_type, &kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("label column \"%s\" has type %s; it must be boolean or a number 0/1",
+						in->label, format_type_be(in->label_type))));
+	if (features)
+	{
+		Datum	   *names;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(features, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &n);
+		max = n;
+		in->feature_names = palloc0(sizeof(char *) * Max(max, 1));
+		in->feature_attnos = palloc0(sizeof(int) * Max(max, 1));
+		in->feature_types = palloc0(sizeof(Oid) * Max(max, 1));
+		for (int i = 0; i < n; i++)
+		{
+			char	   *name = nulls[i] ? NULL : TextDatumGetCString(names[i]);
+			int			attno = name ? column_of(desc, name) : 0;
+
+			if (name == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("features must not contain NULL")));
+			if (attno == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("feature column \"%s\" is not in the source", name)));
+			if (attno == in->label_attno)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the label \"%s\" cannot also be a feature", name)));
+			add_feature(in, desc, attno);
+		}
+	}
+	else
+	{
+		in->feature_names = palloc0(sizeof(char *) * Max(max, 1));
+		in->feature_attnos = palloc0(sizeof(int) * Max(max, 1));
+		in->feature_types = palloc0(sizeof(Oid) * Max(max, 1));
+		for (int i = 0; i < desc->natts; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped && i + 1 != in->label_attno)
+				add_feature(in, desc, i + 1);
+	}
+	if (in->n_features == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no feature columns to train on")));
+	if (in->n_features > CM_LOGISTIC_MAX_FEATURES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%d features is more than the %d logistic regression supports",
+						in->n_features, CM_LOGISTIC_MAX_FEATURES)));
+}
+
+/* Append one fetched row to the dataset, validating label and features. */
+static void
+add_row(train_input *in, HeapTuple tuple, TupleDesc desc, double *x, MemoryContext data_cxt)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, in->label_attno, desc, &isnull);
+	double		y;
+	MemoryContext old;
+
+	if (isnull)
+	{
+		in->rows_skipped++;
+		return;
+	}
+	y = cm_pg_datum_to_double(d, in->label_type);
+	if (y != 0.0 && y != 1.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("label \"%s\" has the value %g; a binary model needs 0/1 or boolean labels",
+						in->label, y)));
+	for (int j = 0; j < in->n_features; j++)
+	{
+		d = heap_getattr(tuple, in->feature_attnos[j], desc, &isnull);
+		x[j] = isnull ? NAN : cm_pg_datum_to_double(d, in->feature_types[j]);
+		in->present[j] += !isnan(x[j]);
+		if (isinf(x[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("feature \"%s\" is infinite", in->feature_names[j]),
+					 errhint("Use NULL for a missing value.")));
+	}
+	old = MemoryContextSwitchTo(data_cxt);
+	CM_PG_CHECK(cm_dataset_add_row(&in->data, x, y), "could not hold the training rows");
+	MemoryContextSwitchTo(old);
+}
+
+static void
+read_source_context(void *arg)
+{
+	errcontext("reading the training rows of model \"%s\"", (const char *) arg);
+}
+
+/* Run the source query and load every row into in->data (allocated in data_cxt). */
+static void
+read_source(train_input *in, const char *source, ArrayType *features, MemoryContext data_cxt)
+{
+	ErrorContextCallback callback = {error_context_stack, read_source_context,
+	(void *) in->model_name};
+	SPIPlanPtr	plan;
+	Portal		portal;
+	double	   *x;
+
+	error_context_stack = &callback;
+	SPI_connect();
+	plan = SPI_prepare(source_query(source), 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the training source: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	resolve_columns(in, portal->tupDesc, features);
+	cm_dataset_init(&in->data, (uint32) in->n_features,
+					(size_t) campaign_train_memory_limit_kb * 1024);
+	x = palloc(sizeof(double) * in->n_features);
+	in->present = palloc0(sizeof(int64) * in->n_features);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+			add_row(in, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, x, data_cxt);
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	/* names and types must outlive SPI: copy them into the data context */
+	{
+		MemoryContext old = MemoryContextSwitchTo(data_cxt);
+
+		for (int j = 0; j < in->n_features; j++)
+			in->feature_names[j] = pstrdup(in->feature_names[j]);
+		in->feature_names = memcpy(palloc(sizeof(char *) * in->n_features), in->feature_names,
+								   sizeof(char *) * in->n_features);
+		in->feature_types = memcpy(palloc(sizeof(Oid) * in->n_features), in->feature_types,
+								   sizeof(Oid) * in->n_features);
+		MemoryContextSwitchTo(old);
+	}
+	error_context_stack = callback.previous;
+	if (in->data.n_rows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the source of model \"%s\" has no rows with a non-NULL label",
+						in->model_name)));
+	for (int j = 0; j < in->n_features; j++)
+		if (in->present[j] == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("feature \"%s\" is NULL in every row of the source", in->feature_names[j]),
+					 errhint("Leave it out of features.")));
+	SPI_finish();
+}
+
+/* Metrics of the fitted model on the holdout rows (or the training rows if none). */
+static char *
+evaluate(const train_input *in, const cm_logistic *fit, const cm_logistic_info *info,
+		 const uint8_t *is_holdout, size_t n_holdout, double seconds)
+{
+	size_t		n = 0;
+	bool		on_holdout = n_holdout > 0;
+	double	   *p = palloc(sizeof(double) * in->data.n_rows);
+	double	   *y = palloc(sizeof(double) * in->data.n_rows);
+	cm_binary_metrics m;
+	StringInfoData s;
+	bool		first = true;
+
+	for (size_t i = 0; i < in->data.n_rows; i++)
+		if (!on_holdout || is_holdout[i])
+		{
+			p[n] = cm_logistic_predict(fit, in->data.x + i * in->data.n_features);
+			y[n++] = in->data.y[i];
+		}
+	CM_PG_CHECK(cm_binary_metrics_compute(p, y, n, &m), "could not evaluate the model");
+	initStringInfo(&s);
+	appendStringInfoChar(&s, '{');
+	append_json_number(&s, "auc", m.auc, &first);
+	append_json_number(&s, "logloss", m.logloss, &first);
+	append_json_number(&s, "brier", m.brier, &first);
+	append_json_number(&s, "base_rate", m.base_rate, &first);
+	append_json_number(&s, "rows_train", (double) info->rows_used, &first);
+	append_json_number(&s, "rows_holdout", (double) n_holdout, &first);
+	append_json_number(&s, "rows_skipped", (double) in->rows_skipped, &first);
+	append_json_number(&s, "iterations", info->iterations, &first);
+	append_json_number(&s, "training_seconds", seconds, &first);
+	appendStringInfo(&s, ", \"converged\": %s, \"evaluated_on\": \"%s\"}",
+					 info->converged ? "true" : "false", on_holdout ? "holdout" : "training");
+	return s.data;
+}
+
+static char *
+metadata_json(const char *label, const char *params, const char *metrics)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfoString(&s, "{\"label\": ");
+	escape_json(&s, label);
+	appendStringInfo(&s, ", \"params\": %s, \"metrics\": %s}", params, metrics);
+	return s.data;
+}
+
+/* Fit, evaluate and store; returns the new model id. */
+static int64
+fit_and_store(train_input *in, const train_params *params, TimestampTz started)
+{
+	cm_logistic_params lp;
+	cm_logistic_info info;
+	cm_logistic *fit;
+	uint8_t    *is_holdout = palloc(in->data.n_rows);
+	size_t		n_holdout;
+	long		secs;
+	int			usecs;
+	char	   *metrics,
+			   *pj = params_json(params);
+	uint8_t    *kinds = palloc(in->n_features);
+	cm_model   *model;
+
+	cm_dataset_split(in->data.n_rows, param_value(params, "holdout"),
+					 (uint64) param_value(params, "seed"), is_holdout, &n_holdout);
+	lp.l2 = param_value(params, "l2");
+	lp.max_iterations = (int) param_value(params, "max_iterations");
+	lp.tolerance = param_value(params, "tolerance");
+	CM_PG_CHECK(cm_logistic_fit(in->data.x, in->data.y, in->data.n_rows, in->data.n_features,
+								is_holdout, &lp, &fit, &info),
+				psprintf("could not train model \"%s\"", in->model_name));
+	TimestampDifference(started, GetCurrentTimestamp(), &secs, &usecs);
+	metrics = evaluate(in, fit, &info, is_holdout, n_holdout, secs + usecs / 1e6);
+	for (int j = 0; j < in->n_features; j++)
+		cm_pg_feature_type_of(in->feature_types[j], (cm_feature_type *) &kinds[j]);
+	CM_PG_CHECK(cm_model_create(CM_ALGORITHM_LOGISTIC, (uint32) in->n_features,
+								(const char *const *) in->feature_names, kinds,
+								metadata_json(in->label, pj, metrics), fit, &model),
+				"could not build the model");
+	return cm_pg_store_model(in->model_name, model, in->label, pj, metrics);
+}
+
+static char *
+required_text(FunctionCallInfo fcinfo, int arg, const char *name)
+{
+	if (PG_ARGISNULL(arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(arg));
+}
+
+PG_FUNCTION_INFO_V1(train);
+
+/*
+ * campaign.train(model text, source text, label text, features text[], algorithm text,
+ * params jsonb) returns bigint
+ */
+Datum
+train(PG_FUNCTION_ARGS)
+{
+	train_input in = {0};
+	train_params params;
+	char	   *source = required_text(fcinfo, 1, "source");
+	char	   *algorithm = required_text(fcinfo, 4, "algorithm");
+	TimestampTz started = GetCurrentTimestamp();
+	MemoryContext data_cxt;
+	int64		id;
+
+	in.model_name = required_text(fcinfo, 0, "model name");
+	in.label = required_text(fcinfo, 2, "label");
+	cm_pg_check_model_name(in.model_name);
+	if (strcmp(algorithm, "gbt") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("algorithm \"gbt\" is not available in this version of campaign"),
+				 errhint("Use algorithm => 'logistic'.")));
+	if (strcmp(algorithm, "logistic") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown algorithm \"%s\"", algorithm),
+				 errhint("Valid algorithms: logistic.")));
+	parse_params(PG_ARGISNULL(5) ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
+				 PG_GETARG_JSONB_P(5), algorithm, &params);
+	data_cxt = AllocSetContextCreate(CurrentMemoryContext, "campaign train", ALLOCSET_DEFAULT_SIZES);
+	read_source(&in, source, PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), data_cxt);
+	{
+		MemoryContext old = MemoryContextSwitchTo(data_cxt);
+
+		id = fit_and_store(&in, &params, started);
+		MemoryContextSwitchTo(old);
+	}
+	MemoryContextDelete(data_cxt);
+	PG_RETURN_INT64(id);
+}

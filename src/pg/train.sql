@@ -1,0 +1,16 @@
+-- train.sql: training models from a table or query (src/pg/train.c, docs/models.md)
+
+-- Not pinned to a search_path on purpose: the source names a table or query of the caller,
+-- resolved in the caller's search_path with the caller's privileges.  Every query the
+-- function itself runs is schema-qualified, operators included.
+CREATE FUNCTION campaign.train(
+    model text,
+    source text,
+    label text,
+    features text[] DEFAULT NULL,
+    algorithm text DEFAULT 'gbt',
+    params jsonb DEFAULT '{}')
+RETURNS bigint
+    AS 'MODULE_PATHNAME', 'train' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION campaign.train(text, text, text, text[], text, jsonb) IS
+    'Train a model on a table, view or SELECT query and store it as a new version; returns its id';
