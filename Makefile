@@ -50,3 +50,6 @@ test:
 
 demo:
 	bash src/tools/demo.sh
+
+bench:
+	bash src/tools/bench.sh

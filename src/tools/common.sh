@@ -23,8 +23,8 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# Build and install the extension.  Installs are serialized with a lock so that several
-# checkouts on one machine never mix their files in the shared extension directory.
+# Build and install the extension.  The lock is held until the calling script exits, so that
+# several checkouts on one machine never run against each other's installed files.
 build_and_install() {
   make -s PG_CONFIG="$PG_CONFIG" >/dev/null
   exec 9>/tmp/campaign-install.lock
