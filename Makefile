@@ -21,8 +21,15 @@ SHLIB_LINK  = -lm
 EXTRA_CLEAN = results regression.diffs regression.out src/core/test/bin
 
 PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
 include $(PGXS)
+else
+# No server headers yet: `make test`, `make demo` and `make bench` install them first.
+all install installcheck:
+	@echo "pg_config not found: run 'make test' (it installs the packages) or set PG_CONFIG" >&2
+	@exit 1
+endif
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) campaign.control
 	cat $(SQL_PARTS) > $@
