@@ -24,7 +24,7 @@ uint64		cm_pg_model_store_generation = 1;
 
 /* Any relcache invalidation of campaign.models (or of everything) bumps the generation. */
 static void
-model_store_relcache_callback(Datum arg, Oid relid)
+model_store_relcache_callback(Datum arg pg_attribute_unused(), Oid relid)
 {
 	static Oid	models_relid = InvalidOid;
 
