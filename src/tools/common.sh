@@ -5,6 +5,8 @@ PG_MAJOR=${PG_MAJOR:-15}
 PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
 export PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
 BASE_PACKAGES="make gcc postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-postgis-3 libcmocka-dev"
+# what the tests use beyond the build: the dashboard reflection test and the docs examples
+TEST_PACKAGES="python3-sqlalchemy python3-psycopg2"
 
 # Install the Debian packages named in $1 that are missing (root), or say how to.
 ensure_packages() {

@@ -1,24 +1,47 @@
 #!/usr/bin/env bash
-# test.sh - `make test`: dependencies, build, unit tests (plain and ASan+UBSan), then the
-# pg_regress suite against a throwaway cluster that is removed afterwards.
+# test.sh - `make test`: dependencies, build, unit tests (plain and ASan+UBSan), then against a
+# throwaway cluster that is removed afterwards: the pg_regress suite, the dashboard reflection
+# test and the SQL examples of the docs.  Ends with one "tests: N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/tools/common.sh
 
-ensure_packages "$BASE_PACKAGES"
-echo "== unit tests"
-make -s unit
-echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
-make -s unit SANITIZE=1
+ensure_packages "$BASE_PACKAGES $TEST_PACKAGES"
+log=$(mktemp /tmp/campaign-test.XXXXXX)
+passed=0
+
+# Count what a step reports as passed: cmocka's "[  PASSED  ] N test(s)." lines, pg_regress's
+# "All N tests passed.", and our own "name: N passed, 0 failed".
+count_passed() {
+  local n
+  n=$(sed -n -e 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' \
+             -e 's/^ *All \([0-9]*\) tests passed\. *$/\1/p' \
+             -e 's/^[a-z ]*: \([0-9]*\) passed, 0 failed$/\1/p' "$log" | awk '{s += $1} END {print s + 0}')
+  passed=$((passed + ${n:-0}))
+}
+
+# Run one step with its output shown and logged; stop at the first failure.
+step() {
+  local title=$1
+  shift
+  echo "== $title"
+  if ! "$@" 2>&1 | tee "$log"; then
+    [ -f regression.diffs ] && head -200 regression.diffs
+    echo "tests: $passed passed, 1 failed ($title)"
+    exit 1
+  fi
+  count_passed
+}
+
+step "unit tests" make -s unit
+step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer" make -s unit SANITIZE=1
 echo "== build and install"
 build_and_install
 start_cluster
-echo "== regression tests (PostgreSQL $PG_MAJOR on port $PGPORT)"
-status=0
-make -s PG_CONFIG="$PG_CONFIG" installcheck || status=$?
-if [ $status -ne 0 ]; then
-  [ -f regression.diffs ] && head -200 regression.diffs
-  echo "campaign: regression tests failed"
-  exit $status
-fi
-echo "campaign: all tests passed"
+step "regression tests (PostgreSQL $PG_MAJOR on port $PGPORT)" make -s PG_CONFIG="$PG_CONFIG" installcheck
+as_owner "$PG_BIN/createdb" fixtures
+as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d fixtures -f src/tools/fixtures.sql >/dev/null
+step "dashboard views reflected through SQLAlchemy" /usr/bin/python3 src/tools/dashboards.py fixtures
+step "SQL examples of the docs" /usr/bin/python3 src/tools/doc_examples.py fixtures
+rm -f "$log"
+echo "tests: $passed passed, 0 failed"
