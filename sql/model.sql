@@ -60,7 +60,7 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model('bad', substr(campaign
 SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model('bad', campaign.export_model('m_store') || '\x00'::bytea)$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.import_model('bad', set_byte(campaign.export_model('m_store'), 4, 99))$$);
 -- Every truncation and 400 single-byte mutations: each is imported or refused as corrupt.
-SELECT count(*) AS truncations, count(*) FILTER (WHERE r LIKE 'XX001:%') AS refused
+SELECT count(*) > 300 AS many_truncations, count(*) = count(*) FILTER (WHERE r LIKE 'XX001:%') AS all_refused
 FROM (SELECT pg_temp.sqlstate_of(format('SELECT campaign.import_model(%L, substr(%L::bytea, 1, %s))',
              'bad', campaign.export_model('m_store', 2), n)) AS r
       FROM generate_series(0, octet_length(campaign.export_model('m_store', 2)) - 1) n) s;
