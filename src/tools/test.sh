@@ -43,5 +43,21 @@ as_owner "$PG_BIN/createdb" fixtures
 as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d fixtures -f src/tools/fixtures.sql >/dev/null
 step "dashboard views reflected through SQLAlchemy" /usr/bin/python3 src/tools/dashboards.py fixtures
 step "SQL examples of the docs" /usr/bin/python3 src/tools/doc_examples.py fixtures
+# The reference page must match the catalog; REFERENCE_UPDATE=1 make test rewrites it.
+check_reference() {
+  local fresh
+  fresh=$(mktemp /tmp/campaign-reference.XXXXXX)
+  /usr/bin/python3 src/tools/reference.py fixtures "$fresh"
+  if [ "${REFERENCE_UPDATE:-}" = 1 ]; then cp "$fresh" docs/reference.md; fi
+  if diff -u docs/reference.md "$fresh"; then
+    echo "reference: 1 passed, 0 failed"
+  else
+    echo "docs/reference.md is stale: run REFERENCE_UPDATE=1 make test and commit it"
+    rm -f "$fresh"
+    return 1
+  fi
+  rm -f "$fresh"
+}
+step "docs/reference.md matches the catalog" check_reference
 rm -f "$log"
 echo "tests: $passed passed, 0 failed"
