@@ -16,6 +16,14 @@ SELECT campaign.tier(0.5, '{0.6,0.8}') AS low, campaign.tier(0.65, '{0.6,0.8}') 
 SELECT p, campaign.tier(p, '{0.25,0.5,0.75}', '{unlikely,lean no,lean yes,likely}') AS tier
 FROM unnest(ARRAY[0.1, 0.25, 0.6, 0.9]::float8[]) p;
 SELECT campaign.tier(0.4, '{0.5}', '{persuade,ignore}') AS one_cut;
+-- Cuts and labels that change from row to row (each call site caches the last ones it parsed).
+SELECT p, c, campaign.tier(p, c) AS tier
+FROM (VALUES (0.5, '{0.6,0.8}'::float8[]), (0.5, '{0.3,0.7}'), (0.5, '{0.1,0.2}'), (0.5, '{0.6,0.8}')) v(p, c);
+SELECT l, campaign.tier(0.5, c, l) AS tier
+FROM (VALUES ('{0.3,0.7}'::float8[], '{a,b,c}'::text[]), ('{0.3,0.7}', '{x,y,z}'),
+             ('{0.6}', '{x,y}'), ('{0.3,0.7}', '{a,b,c}')) v(c, l);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.tier(0.5, c, '{a,b,c}')
+    FROM (VALUES ('{0.3,0.7}'::float8[]), ('{0.7,0.3}')) v(c)$$);
 -- NULL in, NULL out; parallel safe and immutable.
 SELECT campaign.tier(NULL) IS NULL AS tier_null, campaign.score100(NULL) IS NULL AS score_null;
 SELECT p.proname, p.provolatile, p.proparallel, p.proisstrict
