@@ -8,7 +8,9 @@ SELECT i AS voter_id,
        18 + abs(hashint4(i)) % 72 AS age,
        abs(hashint4(i + 2000003)) % 4 AS contacts,
        abs(hashint4(i + 3000003)) % 100 < 55 AS voted_2020,
-       abs(hashint4(i + 4000003)) % 100 < 40 AS voted_2022
+       abs(hashint4(i + 4000003)) % 100 < 40 AS voted_2022,
+       'P-' || lpad((1 + abs(hashint4(i + 6000003)) % 12)::text, 2, '0') AS precinct,
+       (ARRAY['dem', 'rep', 'ind'])[1 + abs(hashint4(i + 7000003)) % 3] AS party
 FROM generate_series(1, 3000) i;
 ALTER TABLE voters ADD COLUMN voted_2024 boolean;
 UPDATE voters SET voted_2024 = abs(hashint4(voter_id + 5000003)) / 2147483648.0
