@@ -61,7 +61,7 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup('-Infinity')$$);
 
 -- Combining partial states (what parallel workers do), on both sides of the exact limit.
 CREATE AGGREGATE pg_temp.rollup_state(float8) (
-    SFUNC = campaign.rollup_transfn, STYPE = float8[], INITCOND = '{0,0,0,0,1,1}');
+    SFUNC = campaign.rollup_transfn, STYPE = float8[], INITCOND = '{0,0,0,0,1}');
 CREATE TABLE rv_big AS
 SELECT i, (abs(hashint4(i)) % 1000) / 1000.0::float8 AS p FROM generate_series(1, 1200) i;
 WITH parts AS (
@@ -84,16 +84,29 @@ FROM combined c, direct d;
 
 -- Forged states are refused, never trusted.
 SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_finalfn('{1,2,3}')$$);
-SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_finalfn('{1,0.5,0.25,0,5,0.5,0.5}')$$);
-SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_finalfn('{1,0.5,0.25,0,2,0.9,0.9}')$$);
-SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_finalfn('{1,0.5,0.25,0,2,NaN,0.5}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_finalfn('{1,0.5,0.25,0,5,0.5}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_finalfn('{2,0.5,0.25,0,1,0.5}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_finalfn('{1,0.5,0.25,0,1,1.5}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_finalfn('{1,0.5,0.25,0,1,NaN}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_finalfn('{1,2,0.25,0,1,0.5}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_transfn('{1e300,0,0,0,0}', 0.5)$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_transfn('{{0,0},{0,1}}', 0.5)$$);
-SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_combinefn('{0,0,0,0,1,1}', '{0,0,0,0,1,NULL}')$$);
-SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_combinefn('{0,0,0,0,1,1}', '{0,0,0,0,1,1}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_combinefn('{0,0,0,0,1}', '{1,0.5,0.25,0,1,NULL}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.rollup_combinefn('{0,0,0,0,1}', '{0,0,0,0,1}')$$);
 -- Called directly, the transition function leaves its argument alone.
 SELECT campaign.rollup_transfn(s, 0.25) AS added, s AS original
-FROM (SELECT '{0,0,0,0,1,1}'::float8[] AS s) v;
+FROM (SELECT '{0,0,0,0,1}'::float8[] AS s) v;
+
+-- As a window aggregate: a running total reuses the state after each final call, a moving
+-- frame restarts it.
+SELECT i, (campaign.rollup(p) OVER running).n AS running_n,
+       (campaign.rollup(p) OVER running).expected AS running_expected,
+       (campaign.rollup(p) OVER running).hi AS running_hi,
+       (campaign.rollup(p) OVER moving).n AS moving_n,
+       (campaign.rollup(p) OVER moving).expected AS moving_expected
+FROM (VALUES (1, 0.5::float8), (2, 0.25), (3, 1.0), (4, NULL)) v(i, p)
+WINDOW running AS (ORDER BY i), moving AS (ORDER BY i ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+ORDER BY i;
 
 -- Parallel plans: Partial Aggregate, and the same answers as a serial plan.
 CREATE TABLE rv_par AS

@@ -32,24 +32,24 @@ is_count(double v)
 cm_status
 cm_rollup_state_check(const double *s, size_t len)
 {
-	double		n,
-				m;
+	double		n;
 
 	if (len < CM_ROLLUP_HEADER)
 		return cm_fail(CM_ERR_CORRUPT, "rollup state has %zu entries, needs at least %d",
 					   len, CM_ROLLUP_HEADER);
 	n = s[0];
-	m = s[4];
-	if (!is_count(n) || !is_count(m))
+	if (!is_count(n))
 		return cm_fail(CM_ERR_CORRUPT, "rollup state has an invalid count");
 	if (!isfinite(s[1]) || !isfinite(s[2]) || !isfinite(s[3]) ||
 		s[1] < 0.0 || s[1] > n + SUM_SLACK(n) ||
 		s[2] < 0.0 || s[2] > n / 4 + SUM_SLACK(n) ||
 		fabs(s[3]) > s[2] + SUM_SLACK(n))
 		return cm_fail(CM_ERR_CORRUPT, "rollup state has inconsistent sums");
-	if (m != 0.0 && (m != n + 1.0 || n > CM_ROLLUP_EXACT_MAX))
-		return cm_fail(CM_ERR_CORRUPT, "rollup state has a distribution of the wrong size");
-	if (m > (double) (len - CM_ROLLUP_HEADER))
+	if (s[4] != 0.0 && s[4] != 1.0)
+		return cm_fail(CM_ERR_CORRUPT, "rollup state has an invalid exact flag");
+	if (s[4] == 1.0 && n > CM_ROLLUP_EXACT_MAX)
+		return cm_fail(CM_ERR_CORRUPT, "rollup state keeps too many probabilities");
+	if (s[4] == 1.0 && n > (double) (len - CM_ROLLUP_HEADER))
 		return cm_fail(CM_ERR_CORRUPT, "rollup state is truncated");
 	return CM_OK;
 }
@@ -59,57 +59,46 @@ cm_rollup_state_init(double *s)
 {
 	s[0] = s[1] = s[2] = s[3] = 0.0;
 	s[4] = 1.0;
-	s[CM_ROLLUP_HEADER] = 1.0;	/* P(count = 0) = 1 for the empty group */
+}
+
+static bool
+keeps_probabilities(const double *s)
+{
+	return s[4] == 1.0;
 }
 
 size_t
 cm_rollup_len_after_add(const double *s)
 {
-	size_t		m = (size_t) s[4];
-
-	if (m == 0 || m + 1 > CM_ROLLUP_EXACT_MAX + 1)
+	if (!keeps_probabilities(s) || s[0] + 1.0 > CM_ROLLUP_EXACT_MAX)
 		return CM_ROLLUP_HEADER;
-	return CM_ROLLUP_HEADER + m + 1;
-}
-
-/* One more Bernoulli(p) in the distribution pmf[0..m-1], which becomes pmf[0..m]. */
-static void
-pmf_add(double *pmf, size_t m, double p)
-{
-	double		q = 1.0 - p;
-
-	pmf[m] = pmf[m - 1] * p;
-	for (size_t k = m - 1; k > 0; k--)
-		pmf[k] = pmf[k] * q + pmf[k - 1] * p;
-	pmf[0] *= q;
+	return CM_ROLLUP_HEADER + (size_t) s[0] + 1;
 }
 
 void
 cm_rollup_add(double *s, size_t len, double p)
 {
 	double		v = p * (1.0 - p);
-	size_t		m = (size_t) s[4];
+	size_t		n = (size_t) s[0];
 
 	(void) len;
+	if (keeps_probabilities(s))
+	{
+		if (n + 1 > CM_ROLLUP_EXACT_MAX)
+			s[4] = 0.0;			/* the group outgrew the exact path: keep cumulants only */
+		else
+			s[CM_ROLLUP_HEADER + n] = p;
+	}
 	s[0] += 1.0;
 	s[1] += p;
 	s[2] += v;
 	s[3] += v * (1.0 - 2.0 * p);
-	if (m == 0)
-		return;
-	if (m + 1 > CM_ROLLUP_EXACT_MAX + 1)
-	{
-		s[4] = 0.0;				/* the group outgrew the exact path: keep cumulants only */
-		return;
-	}
-	pmf_add(s + CM_ROLLUP_HEADER, m, p);
-	s[4] = (double) (m + 1);
 }
 
 static bool
 combine_is_exact(const double *a, const double *b)
 {
-	return a[4] > 0.0 && b[4] > 0.0 && a[0] + b[0] <= CM_ROLLUP_EXACT_MAX;
+	return keeps_probabilities(a) && keeps_probabilities(b) && a[0] + b[0] <= CM_ROLLUP_EXACT_MAX;
 }
 
 size_t
@@ -117,7 +106,7 @@ cm_rollup_len_after_combine(const double *a, const double *b)
 {
 	if (!combine_is_exact(a, b))
 		return CM_ROLLUP_HEADER;
-	return CM_ROLLUP_HEADER + (size_t) (a[0] + b[0]) + 1;
+	return CM_ROLLUP_HEADER + (size_t) (a[0] + b[0]);
 }
 
 cm_status
@@ -132,53 +121,72 @@ cm_rollup_combine(const double *a, const double *b, double *out, size_t out_len)
 	out[4] = 0.0;
 	if (combine_is_exact(a, b))
 	{
-		const double *pa = a + CM_ROLLUP_HEADER;
-		const double *pb = b + CM_ROLLUP_HEADER;
-		double	   *po = out + CM_ROLLUP_HEADER;
-		size_t		ma = (size_t) a[4],
-					mb = (size_t) b[4];
+		size_t		na = (size_t) a[0],
+					nb = (size_t) b[0];
 
-		memset(po, 0, (ma + mb - 1) * sizeof(double));
-		for (size_t i = 0; i < ma; i++)
-			for (size_t j = 0; j < mb; j++)
-				po[i + j] += pa[i] * pb[j];
-		out[4] = (double) (ma + mb - 1);
+		memcpy(out + CM_ROLLUP_HEADER, a + CM_ROLLUP_HEADER, na * sizeof(double));
+		memcpy(out + CM_ROLLUP_HEADER + na, b + CM_ROLLUP_HEADER, nb * sizeof(double));
+		out[4] = 1.0;
 	}
 	return CM_OK;
 }
 
-/* A distribution read from a state: entries finite, non-negative, summing to one. */
-static cm_status
-check_pmf(const double *pmf, size_t m)
+/* One more Bernoulli(p) in the distribution pmf[0..m-1], which becomes pmf[0..m]. */
+static void
+pmf_add(double *pmf, size_t m, double p)
 {
-	double		total = 0.0;
+	double		q = 1.0 - p;
 
-	for (size_t k = 0; k < m; k++)
+	pmf[m] = pmf[m - 1] * p;
+	for (size_t k = m - 1; k > 0; k--)
+		pmf[k] = pmf[k] * q + pmf[k - 1] * p;
+	pmf[0] *= q;
+}
+
+cm_status
+cm_pb_pmf(const double *p, size_t n, double **pmf)
+{
+	double	   *out;
+	size_t		len;
+
+	if (!cm_add_size(n, 1, &len))
+		return cm_fail(CM_ERR_LIMIT, "too many voters for an exact distribution");
+	CM_TRY(cm_alloc_array(len, sizeof(double), (void **) &out));
+	out[0] = 1.0;
+	for (size_t m = 1; m <= n; m++)
 	{
-		if (!isfinite(pmf[k]) || pmf[k] < 0.0 || pmf[k] > 1.0 + 1e-9)
-			return cm_fail(CM_ERR_CORRUPT, "rollup state has an invalid probability");
-		total += pmf[k];
+		/* stable: every term is a product of non-negative numbers */
+		pmf_add(out, m, p[m - 1]);
+		if ((m & 4095) == 0 && cm_check_interrupts() != CM_OK)
+		{
+			cm_free(out);
+			return CM_ERR_CANCELED;
+		}
 	}
-	if (fabs(total - 1.0) > 1e-6)
-		return cm_fail(CM_ERR_CORRUPT, "rollup state distribution sums to %g", total);
+	*pmf = out;
 	return CM_OK;
 }
 
 cm_status
 cm_rollup_final(const double *s, size_t len, cm_propensity *out)
 {
-	size_t		m;
-
 	CM_TRY(cm_rollup_state_check(s, len));
-	m = (size_t) s[4];
 	out->n = s[0];
 	out->expected = fmin(s[1], s[0]);
 	out->sd = sqrt(s[2]);
-	if (m > 0)
+	if (keeps_probabilities(s))
 	{
-		CM_TRY(check_pmf(s + CM_ROLLUP_HEADER, m));
-		out->lo = cm_pb_quantile_exact(s + CM_ROLLUP_HEADER, m, CM_ROLLUP_LO_Q);
-		out->hi = cm_pb_quantile_exact(s + CM_ROLLUP_HEADER, m, CM_ROLLUP_HI_Q);
+		size_t		n = (size_t) s[0];
+		const double *p = s + CM_ROLLUP_HEADER;
+		double	   *pmf;
+
+		for (size_t i = 0; i < n; i++)
+			if (!(p[i] >= 0.0 && p[i] <= 1.0))	/* NaN fails too */
+				return cm_fail(CM_ERR_CORRUPT, "rollup state has an invalid probability");
+		CM_TRY(cm_pb_pmf(p, n, &pmf));
+		out->lo = cm_pb_quantile_exact(pmf, n + 1, CM_ROLLUP_LO_Q);
+		out->hi = cm_pb_quantile_exact(pmf, n + 1, CM_ROLLUP_HI_Q);
+		cm_free(pmf);
 	}
 	else
 	{

@@ -4,7 +4,7 @@
  *
  * The rollup state is a plain float8[] (layout in core/rollup.h), so parallel plans and
  * distributed engines can ship it without serial functions.  Inside an aggregate the
- * transition function updates it in place and grows it by doubling; anywhere else (a user
+ * transition function appends in place and grows the state by doubling; anywhere else (a user
  * calling the support function directly) it works on a copy.  Every state is validated by
  * the core before use, since a user can hand any array to the support functions.
  */
@@ -91,14 +91,12 @@ static ArrayType *
 grow_state(const double *s, size_t len, size_t need)
 {
 	size_t		cap = len - CM_ROLLUP_HEADER;
-	size_t		used = CM_ROLLUP_HEADER + (size_t) s[4];
 	ArrayType  *grown;
 
-	cap = Max(cap * 2, need - CM_ROLLUP_HEADER);
-	cap = Min(cap, (size_t) CM_ROLLUP_EXACT_MAX + 1);
+	cap = Min(cap * 2, (size_t) CM_ROLLUP_EXACT_MAX);
 	cap = Max(cap, need - CM_ROLLUP_HEADER);
 	grown = new_float8_array(CM_ROLLUP_HEADER + cap);
-	memcpy(array_doubles(grown), s, Min(used, len) * sizeof(double));
+	memcpy(array_doubles(grown), s, Min(need, len) * sizeof(double));
 	return grown;
 }
 

@@ -31,7 +31,7 @@ RETURNS campaign.propensity
 COMMENT ON FUNCTION campaign.rollup_finalfn(float8[]) IS
     'Final function of campaign.rollup: count, expected, sd and the 5%/95% quantiles';
 
--- INITCOND: n = 0, sums 0, distribution {1}.  With a STRICT transition function NULL p rows
+-- INITCOND: n = 0, sums 0, probabilities kept (none yet).  With a STRICT transition function NULL p rows
 -- are skipped and an empty group gives n = 0.
 CREATE AGGREGATE campaign.rollup(p float8) (
     SFUNC = campaign.rollup_transfn,
@@ -39,7 +39,7 @@ CREATE AGGREGATE campaign.rollup(p float8) (
     COMBINEFUNC = campaign.rollup_combinefn,
     FINALFUNC = campaign.rollup_finalfn,
     FINALFUNC_MODIFY = READ_ONLY,
-    INITCOND = '{0,0,0,0,1,1}',
+    INITCOND = '{0,0,0,0,1}',
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE campaign.rollup(float8) IS

@@ -57,11 +57,15 @@ test_exact_matches_enumeration(void **state)
 		for (int i = 0; i < n; i++)
 			p[i] = cm_rng_uniform(&rng);
 		p[0] = n % 3 == 0 ? 1.0 : p[0];	/* certain voters too */
+		double	   *pmf;
+
 		fill_state(s, p, n);
 		brute_force_pmf(p, n, ref);
-		assert_int_equal((int) s[4], n + 1);
+		assert_true(s[4] == 1.0);
+		assert_int_equal(cm_pb_pmf(p, n, &pmf), CM_OK);
 		for (int k = 0; k <= n; k++)
-			assert_true(fabs(s[CM_ROLLUP_HEADER + k] - ref[k]) < 1e-12);
+			assert_true(fabs(pmf[k] - ref[k]) < 1e-12);
+		cm_free(pmf);
 		assert_int_equal(cm_rollup_final(s, CAP, &out), CM_OK);
 		assert_true(out.n == n);
 		assert_true(out.lo == cm_pb_quantile_exact(ref, n + 1, 0.05));
@@ -91,64 +95,56 @@ test_known_binomial_quantiles(void **state)
 }
 
 static void
+assert_same_final(const double *x, size_t xlen, const double *y, size_t ylen)
+{
+	cm_propensity px,
+				py;
+
+	assert_int_equal(cm_rollup_final(x, xlen, &px), CM_OK);
+	assert_int_equal(cm_rollup_final(y, ylen, &py), CM_OK);
+	assert_true(px.n == py.n && px.lo == py.lo && px.hi == py.hi);
+	assert_true(fabs(px.expected - py.expected) < 1e-9 && fabs(px.sd - py.sd) < 1e-9);
+}
+
+static void
 test_combine_equals_sequential(void **state)
 {
 	static double all[CAP],
 				a[CAP],
 				b[CAP],
 				out[CAP];
-	double		p[700];
+	double		p[1300];
 	cm_rng		rng;
 
 	(void) state;
 	cm_rng_seed(&rng, 3);
-	for (int i = 0; i < 700; i++)
+	for (int i = 0; i < 1300; i++)
 		p[i] = cm_rng_uniform(&rng);
 	/* exact + exact within the limit */
 	fill_state(all, p, 300);
 	fill_state(a, p, 120);
 	fill_state(b, p + 120, 180);
-	assert_true(cm_rollup_len_after_combine(a, b) == CM_ROLLUP_HEADER + 301);
+	assert_true(cm_rollup_len_after_combine(a, b) == CM_ROLLUP_HEADER + 300);
 	assert_int_equal(cm_rollup_combine(a, b, out, CAP), CM_OK);
 	assert_int_equal(cm_rollup_state_check(out, CAP), CM_OK);
-	for (int k = 0; k <= 300; k++)
-		assert_true(fabs(out[CM_ROLLUP_HEADER + k] - all[CM_ROLLUP_HEADER + k]) < 1e-12);
+	assert_true(out[4] == 1.0);
+	assert_same_final(out, CAP, all, CAP);
 	/* past the limit only the cumulants remain */
 	fill_state(a, p, 600);
-	fill_state(b, p + 100, 600);
+	fill_state(b, p + 600, 600);
 	assert_true(cm_rollup_len_after_combine(a, b) == CM_ROLLUP_HEADER);
 	assert_int_equal(cm_rollup_combine(a, b, out, CM_ROLLUP_HEADER), CM_OK);
 	assert_true(out[0] == 1200 && out[4] == 0);
-	assert_true(fabs(out[1] - (a[1] + b[1])) < 1e-9);
 	assert_int_equal(cm_rollup_state_check(out, CM_ROLLUP_HEADER), CM_OK);
-	/* adding past the limit drops the distribution */
-	fill_state(a, p, 600);
-	for (int i = 0; i < 600; i++)
+	/* adding past the limit drops the probabilities, with the same cumulants */
+	fill_state(all, p, 600);
+	for (int i = 600; i < 1200; i++)
 	{
-		size_t		need = cm_rollup_len_after_add(a);
-
-		assert_true(need <= CAP);
-		cm_rollup_add(a, CAP, p[i]);
+		assert_true(cm_rollup_len_after_add(all) <= CAP);
+		cm_rollup_add(all, CAP, p[i]);
 	}
-	assert_true(a[0] == 1200 && a[4] == 0);
-}
-
-/* An exact distribution of any size, for checking the approximation. */
-static double *
-exact_pmf(const double *p, int n)
-{
-	double	   *pmf;
-
-	assert_int_equal(cm_alloc_array(n + 1, sizeof(double), (void **) &pmf), CM_OK);
-	pmf[0] = 1.0;
-	for (int m = 1; m <= n; m++)
-	{
-		pmf[m] = pmf[m - 1] * p[m - 1];
-		for (int k = m - 1; k > 0; k--)
-			pmf[k] = pmf[k] * (1.0 - p[m - 1]) + pmf[k - 1] * p[m - 1];
-		pmf[0] *= 1.0 - p[m - 1];
-	}
-	return pmf;
+	assert_true(all[0] == 1200 && all[4] == 0);
+	assert_same_final(out, CM_ROLLUP_HEADER, all, CAP);
 }
 
 static void
@@ -175,7 +171,7 @@ test_rna_close_to_exact(void **state)
 				var += p[i] * (1 - p[i]);
 				third += p[i] * (1 - p[i]) * (1 - 2 * p[i]);
 			}
-			pmf = exact_pmf(p, n);
+			assert_int_equal(cm_pb_pmf(p, n, &pmf), CM_OK);
 			for (int qi = 0; qi < 2; qi++)
 			{
 				double		q = qi ? 0.95 : 0.05;
@@ -200,23 +196,28 @@ test_forged_states_rejected(void **state)
 	assert_int_equal(cm_rollup_state_check(s, 3), CM_ERR_CORRUPT);
 	cm_rollup_state_init(s);
 	cm_rollup_add(s, sizeof(s) / sizeof(s[0]), 0.3);
+	cm_rollup_add(s, sizeof(s) / sizeof(s[0]), 0.6);
 	assert_int_equal(cm_rollup_state_check(s, CM_ROLLUP_HEADER + 2), CM_OK);
+	assert_int_equal(cm_rollup_final(s, CM_ROLLUP_HEADER + 2, &out), CM_OK);
 	assert_int_equal(cm_rollup_state_check(s, CM_ROLLUP_HEADER + 1), CM_ERR_CORRUPT);
 	s[0] = NAN;
 	assert_int_equal(cm_rollup_state_check(s, CM_ROLLUP_HEADER + 2), CM_ERR_CORRUPT);
 	s[0] = 1.5;
 	assert_int_equal(cm_rollup_state_check(s, CM_ROLLUP_HEADER + 2), CM_ERR_CORRUPT);
-	s[0] = 1;
-	s[4] = 3;					/* distribution size disagrees with n */
-	assert_int_equal(cm_rollup_state_check(s, CM_ROLLUP_HEADER + 4), CM_ERR_CORRUPT);
-	s[4] = 2;
+	s[0] = 2;
+	s[4] = 0.5;					/* exact flag neither 0 nor 1 */
+	assert_int_equal(cm_rollup_state_check(s, CM_ROLLUP_HEADER + 2), CM_ERR_CORRUPT);
+	s[4] = 1;
 	s[1] = 5;					/* expected count above n */
 	assert_int_equal(cm_rollup_state_check(s, CM_ROLLUP_HEADER + 2), CM_ERR_CORRUPT);
-	s[1] = 0.3;
-	s[CM_ROLLUP_HEADER] = 0.9;	/* distribution no longer sums to one */
+	s[1] = 0.9;
+	s[CM_ROLLUP_HEADER] = 1.5;	/* a kept probability out of range */
 	assert_int_equal(cm_rollup_final(s, CM_ROLLUP_HEADER + 2, &out), CM_ERR_CORRUPT);
-	s[CM_ROLLUP_HEADER] = -INFINITY;
+	s[CM_ROLLUP_HEADER] = NAN;
 	assert_int_equal(cm_rollup_final(s, CM_ROLLUP_HEADER + 2, &out), CM_ERR_CORRUPT);
+	s[0] = CM_ROLLUP_EXACT_MAX + 1;	/* too many to keep */
+	s[1] = s[2] = s[3] = 0;
+	assert_int_equal(cm_rollup_state_check(s, CM_ROLLUP_HEADER + 2), CM_ERR_CORRUPT);
 }
 
 static void
