@@ -86,17 +86,27 @@ state_values(ArrayType *a, size_t *len)
 	return array_doubles(a);
 }
 
-/* A copy of state with room for at least need entries (doubling, to amortize the copies). */
+/*
+ * A copy of state with room for at least need entries.  The capacity doubles, to amortize
+ * the copies, and is chosen so the array fills a power-of-two allocation exactly: palloc
+ * rounds chunks up to powers of two, so any other size wastes memory, and memory (cache
+ * misses on a large hash table) is what a GROUP BY over many blocks pays for.
+ */
 static ArrayType *
 grow_state(const double *s, size_t len, size_t need)
 {
-	size_t		cap = len - CM_ROLLUP_HEADER;
+	Size		bytes = ARR_OVERHEAD_NONULLS(1) + Max(need, len) * sizeof(float8);
+	Size		chunk = 64;
+	size_t		entries;
 	ArrayType  *grown;
 
-	cap = Min(cap * 2, (size_t) CM_ROLLUP_EXACT_MAX);
-	cap = Max(cap, need - CM_ROLLUP_HEADER);
-	grown = new_float8_array(CM_ROLLUP_HEADER + cap);
-	memcpy(array_doubles(grown), s, Min(need, len) * sizeof(double));
+	while (chunk < bytes && chunk < MaxAllocSize / 2)
+		chunk *= 2;
+	entries = (chunk - ARR_OVERHEAD_NONULLS(1)) / sizeof(float8);
+	entries = Min(entries, (size_t) CM_ROLLUP_HEADER + CM_ROLLUP_EXACT_MAX);
+	entries = Max(entries, need);
+	grown = new_float8_array(entries);
+	memcpy(array_doubles(grown), s, Min(need, len) * sizeof(float8));
 	return grown;
 }
 
