@@ -18,6 +18,32 @@ UPDATE voters SET voted_2024 = abs(hashint4(voter_id + 5000003)) / 2147483648.0
                      + 0.25 * contacts)));
 SELECT campaign.train('turnout', 'voters', 'voted_2024',
                       ARRAY['age', 'voted_2020', 'voted_2022', 'contacts'], 'logistic');
+SELECT campaign.train('support_v3', 'voters', 'voted_2024', ARRAY['age', 'voted_2020'], 'logistic');
+
+-- Geography: 30 census blocks (3 tracts x 2 block groups x 5 blocks) on a grid of squares in
+-- lower Manhattan; each voter lives at a point inside its block, three voters to a door.
+ALTER TABLE voters ADD COLUMN block_geoid text, ADD COLUMN status text,
+                   ADD COLUMN address_id int, ADD COLUMN geom geometry(Point, 4326);
+CREATE TABLE tabblock20 AS
+SELECT '36061' || lpad((100 * (1 + b / 10))::text, 6, '0') || (1 + b % 10 / 5)::text
+           || lpad((b % 5)::text, 3, '0') AS geoid20,
+       ST_MakeEnvelope(-73.99 + (b % 6) * 0.002, 40.72 + (b / 6) * 0.002,
+                       -73.988 + (b % 6) * 0.002, 40.722 + (b / 6) * 0.002, 4269) AS geom,
+       b
+FROM generate_series(0, 29) b;
+UPDATE voters v SET
+    block_geoid = t.geoid20,
+    status = CASE WHEN v.voter_id % 20 = 0 THEN 'inactive' ELSE 'active' END,
+    address_id = v.voter_id / 3,
+    geom = ST_SetSRID(ST_MakePoint(
+        ST_XMin(t.geom) + 0.002 * (abs(hashint4(v.voter_id / 3 + 9000003)) % 1000) / 1000.0,
+        ST_YMin(t.geom) + 0.002 * (abs(hashint4(v.voter_id / 3 + 9100003)) % 1000) / 1000.0), 4326)
+FROM tabblock20 t WHERE t.b = abs(hashint4(v.voter_id / 3 + 8000003)) % 30;
+CREATE VIEW scored_voters AS
+SELECT v.*, campaign.predict('turnout', v) AS p FROM voters v;
+CREATE TABLE block_results AS
+SELECT block_geoid, sum(voted_2024::int)::float8 AS successes, count(*)::float8 AS trials
+FROM voters GROUP BY block_geoid;
 
 DO $$
 DECLARE
