@@ -10,6 +10,8 @@ echo "== unit tests"
 make -s unit
 echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 make -s unit SANITIZE=1
+echo "== fuzz corpus replay under AddressSanitizer and UndefinedBehaviorSanitizer"
+make -s fuzz-replay
 echo "== build and install"
 build_and_install
 start_cluster
@@ -21,4 +23,6 @@ if [ $status -ne 0 ]; then
   echo "campaign: regression tests failed"
   exit $status
 fi
+echo "== data safety: dump/restore, terminated and canceled training, concurrent versions"
+bash src/tools/datasafety.sh
 echo "campaign: all tests passed"
