@@ -99,7 +99,12 @@ run_valgrind() {
     --error-limit=no --num-callers=30 "${supp[@]}" --log-file="$vgdir/%p.log" \
     "$PG_BIN/postgres" -D "$CLUSTER_DIR/data" -p "$PGPORT" -k "$CLUSTER_DIR" -c listen_addresses='' \
     -c fsync=off -c max_parallel_workers_per_gather=0 -c autovacuum=off >"$CLUSTER_DIR/server.log" 2>&1 &
-  for _ in $(seq 1 240); do pg_isready -q && break; sleep 1; done
+  local pm=$!
+  for _ in $(seq 1 240); do
+    pg_isready -q && break
+    kill -0 $pm 2>/dev/null || { cat "$vgdir"/*.log "$CLUSTER_DIR/server.log"; echo "stress: the server did not start under valgrind"; exit 1; }
+    sleep 1
+  done
   make -s PG_CONFIG="$PG_CONFIG" installcheck REGRESS="$STRESS_VALGRIND_TESTS" || true
   local invalid ours
   invalid=$(cat "$vgdir"/*.log | grep -cE "Invalid (read|write)" || true)
