@@ -63,3 +63,25 @@ demo:
 
 bench:
 	bash src/tools/bench.sh
+
+# ---- fuzzing (src/fuzz/): libFuzzer targets with clang, and a corpus replay driver --------
+FUZZ_TARGETS = $(patsubst src/fuzz/%.c,src/fuzz/bin/%,$(wildcard src/fuzz/fuzz_*.c))
+FUZZ_SAN     = -fsanitize=address$(comma)undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+src/fuzz/bin/%: src/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	@mkdir -p src/fuzz/bin
+	clang -g -O1 -Isrc/core -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(CORE_SRCS) -lm -lpthread
+
+src/fuzz/bin/replay_%: src/fuzz/%.c src/fuzz/replay.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	@mkdir -p src/fuzz/bin
+	$(UNIT_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -Isrc/core $(FUZZ_SAN) -o $@ $< src/fuzz/replay.c $(CORE_SRCS) -lm -lpthread
+
+.PHONY: fuzz fuzz-replay stress
+fuzz: $(FUZZ_TARGETS)
+
+# Replays every committed corpus file through its target (gcc + ASan/UBSan, no clang needed).
+fuzz-replay: $(patsubst src/fuzz/bin/%,src/fuzz/bin/replay_%,$(FUZZ_TARGETS))
+	@set -e; for t in $^; do name=$${t##*/replay_}; echo "== $$name"; $$t src/fuzz/corpus/$$name/*; done
+
+stress:
+	bash src/tools/stress.sh

@@ -35,10 +35,12 @@ step() {
 
 step "unit tests" make -s unit
 step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer" make -s unit SANITIZE=1
+step "fuzz corpus replay under AddressSanitizer and UndefinedBehaviorSanitizer" make -s fuzz-replay
 echo "== build and install"
 build_and_install
 start_cluster
 step "regression tests (PostgreSQL $PG_MAJOR on port $PGPORT)" make -s PG_CONFIG="$PG_CONFIG" installcheck
+step "data safety: dump/restore, terminated and canceled training, concurrent versions" bash src/tools/datasafety.sh
 as_owner "$PG_BIN/createdb" fixtures
 as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d fixtures -f src/tools/fixtures.sql >/dev/null
 step "dashboard views reflected through SQLAlchemy" /usr/bin/python3 src/tools/dashboards.py fixtures
