@@ -95,6 +95,31 @@ FROM (SELECT array_agg(arm ORDER BY arm) AS arms, array_agg(post ORDER BY arm) A
       FROM (SELECT arm, campaign.beta_posterior(clicked) AS post FROM bandit_events GROUP BY arm) s) a,
      campaign.arm_summary(a.arms, a.posts);
 
+-- Revenue arms (default-donation test): NULL and 0 are visitors who did not give.
+CREATE TABLE bandit_gifts AS
+SELECT i, (ARRAY[10, 25, 50])[1 + i % 3] AS default_amount,
+       CASE WHEN abs(hashint4(i)) % 100 < (ARRAY[8, 6, 4])[1 + i % 3]
+            THEN (ARRAY[10, 25, 50])[1 + i % 3] * (1 + abs(hashint4(i + 7)) % 3)
+            WHEN i % 2 = 0 THEN 0 END::float8 AS amount
+FROM generate_series(1, 9000) i;
+SELECT default_amount, r = ROW(1 + count(*) FILTER (WHERE amount > 0), 1 + count(*) FILTER (WHERE amount IS NULL OR amount = 0),
+                               1 + count(*) FILTER (WHERE amount > 0), sum(amount))::campaign.revenue AS exact,
+       round((campaign.revenue_per_visitor(r)).mean::numeric, 4) AS rpv,
+       round((sum(amount) / count(*))::numeric, 4) AS observed_rpv,
+       (campaign.revenue_per_visitor(r)).ci_lower < (campaign.revenue_per_visitor(r)).mean
+       AND (campaign.revenue_per_visitor(r)).mean < (campaign.revenue_per_visitor(r)).ci_upper AS ci_brackets_mean
+FROM (SELECT default_amount, campaign.revenue_posterior(amount) AS r FROM bandit_gifts GROUP BY default_amount) s
+     JOIN bandit_gifts USING (default_amount)
+GROUP BY default_amount, r ORDER BY default_amount;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT campaign.revenue_posterior(amount) FROM bandit_gifts;
+CREATE TEMP TABLE parallel_revenue AS SELECT campaign.revenue_posterior(amount) AS r FROM bandit_gifts;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+SET max_parallel_workers_per_gather = 0;
+SELECT p.r = (SELECT campaign.revenue_posterior(amount) FROM bandit_gifts) AS same_revenue FROM parallel_revenue p;
+RESET max_parallel_workers_per_gather;
+
 -- Bad input: each is a clear error with its SQLSTATE.
 SELECT pg_temp.sqlstate_of($$SELECT campaign.prob_best('{}'::campaign.beta[])$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.prob_best(ARRAY[ROW(1, 1), NULL]::campaign.beta[])$$);
@@ -126,6 +151,11 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_posterior(1, now(), interval '
 SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_posterior(1, 'infinity', interval '1 day')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_posterior(1, t, h) FROM (VALUES (now(), interval '1 day'), (now(), interval '2 days')) v(t, h)$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.arm_summary(ARRAY['a'], ARRAY[ROW(1, 1), ROW(2, 2)]::campaign.beta[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_posterior(a) FROM (VALUES (-5::float8)) v(a)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_posterior(a) FROM (VALUES ('Infinity'::float8)) v(a)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_per_visitor(campaign.revenue_posterior(a)) FROM (VALUES (0::float8), (NULL)) v(a)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_per_visitor(ROW(1, 1, 2, NULL))$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_per_visitor(ROW(1, 'NaN', 2, 1))$$);
 -- Forged aggregate states are refused, not trusted.
 SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_posterior_finalfn('{1,2}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_posterior_finalfn('{1,2,NULL,1}')$$);
@@ -134,5 +164,8 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_posterior_finalfn('{-5,2,1,1}'
 SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_posterior_combinefn('{1,2,1,1}', '{{1,2},{1,1}}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_discounted_combinefn('{1,1,0,0,1}', '{1,1,0,0,1}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_discounted_finalfn('{-1,1,0,1,1}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_posterior_finalfn('{1,-1,0}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_posterior_transfn(NULL, 1)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_posterior_combinefn('{1,1,1}', '{1,1}')$$);
 -- Calling a transition function directly does not modify its argument.
 SELECT s, campaign.beta_posterior_transfn(s, 1::float8) AS next FROM (VALUES ('{0,0,1,1}'::float8[])) v(s);

@@ -7,6 +7,7 @@ source src/tools/common.sh
 
 ROWS=${BANDIT_ROWS:-2000000}
 psql -qX -v ON_ERROR_STOP=1 <<SQL >/dev/null
+CREATE EXTENSION IF NOT EXISTS campaign CASCADE;
 DROP TABLE IF EXISTS bench_bandit;
 CREATE TABLE bench_bandit AS
 SELECT i % 20 AS arm, (abs(hashint4(i)) % 100 < 10 + i % 20)::int::float8 AS reward

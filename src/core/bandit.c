@@ -652,3 +652,41 @@ cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor_sh
 	}
 	return CM_OK;
 }
+
+/* ---- revenue arms ---------------------------------------------------------------------- */
+
+#define RPV_DRAWS 10000
+
+cm_status
+cm_revenue_per_visitor(double alpha, double beta, double shape, double rate,
+					   double *mean, double *lower, double *upper)
+{
+	double	   *draws = NULL;
+	cm_rng		rng;
+
+	CM_TRY(cm_beta_check((cm_beta) {alpha, beta}, 1));
+	if (!isfinite(shape) || !isfinite(rate))
+		return cm_fail(CM_ERR_NONFINITE, "shape and rate must be finite");
+	if (!(shape > 1) || !(rate > 0))
+		return cm_fail(CM_ERR_DATA,
+					   "the amount posterior needs shape > 1 and rate > 0, not %g and %g "
+					   "(at least one donation)", shape, rate);
+	CM_TRY(cm_alloc_array(RPV_DRAWS, sizeof(double), (void **) &draws));
+	cm_rng_seed(&rng, VALUE_REMAINING_SEED);
+	for (size_t d = 0; d < RPV_DRAWS; d++)
+	{
+		/* 1 / lambda with lambda = G / rate, G ~ Gamma(shape, 1) */
+		draws[d] = cm_beta_sample(&rng, alpha, beta) * rate / cm_gamma_sample(&rng, shape);
+		if (d % 1024 == 1023 && cm_check_interrupts() != CM_OK)
+		{
+			cm_free(draws);
+			return CM_ERR_CANCELED;
+		}
+	}
+	qsort(draws, RPV_DRAWS, sizeof(double), cmp_double);
+	*mean = alpha / (alpha + beta) * rate / (shape - 1);
+	*lower = draws[(size_t) (0.025 * RPV_DRAWS)];
+	*upper = draws[(size_t) (0.975 * RPV_DRAWS) - 1];
+	cm_free(draws);
+	return CM_OK;
+}

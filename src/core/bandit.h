@@ -73,4 +73,14 @@ cm_status	cm_thompson(const cm_beta *arms, size_t n, cm_rng *rng, size_t *chosen
 cm_status	cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor,
 						  double *weights);
 
+
+/*
+ * Revenue per visitor of a revenue arm: conversion ~ Beta(alpha, beta), gift amounts
+ * ~ Exponential(lambda) with lambda ~ Gamma(shape, rate), so RPV = theta / lambda.
+ * The mean is exact (shape > 1 required); the 95% interval comes from 10,000 draws with a
+ * fixed seed.
+ */
+cm_status	cm_revenue_per_visitor(double alpha, double beta, double shape, double rate,
+								   double *mean, double *lower, double *upper);
+
 #endif

@@ -471,3 +471,109 @@ bandit_thompson(PG_FUNCTION_ARGS)
 	CM_PG_CHECK(cm_thompson(arms, n, rng, &chosen), "cannot sample");
 	PG_RETURN_INT32((int32) chosen + 1);
 }
+
+/* ---- revenue arms ---------------------------------------------------------------------- */
+
+/* Revenue state: donors, visitors without a donation, sum of amounts. */
+#define REV_LEN 3
+
+PG_FUNCTION_INFO_V1(revenue_posterior_transfn);
+PG_FUNCTION_INFO_V1(revenue_posterior_combinefn);
+PG_FUNCTION_INFO_V1(revenue_posterior_finalfn);
+PG_FUNCTION_INFO_V1(bandit_revenue_per_visitor);
+
+/* Not strict: a NULL amount is a visitor who did not give. */
+Datum
+revenue_posterior_transfn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state;
+	double	   *s;
+	double		amount = PG_ARGISNULL(1) ? 0 : PG_GETARG_FLOAT8(1);
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid bandit aggregate state")));
+	state = writable_state(fcinfo, REV_LEN);
+	s = STATE_DATA(state);
+	if (!(amount >= 0) || isinf(amount))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("amount %g must be a finite number >= 0", amount),
+				 errhint("Use NULL or 0 for a visitor who did not give.")));
+	if (amount > 0)
+	{
+		s[0] += 1;
+		s[2] += amount;
+	}
+	else
+		s[1] += 1;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+Datum
+revenue_posterior_combinefn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = writable_state(fcinfo, REV_LEN);
+	double	   *s = STATE_DATA(state);
+	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), REV_LEN);
+
+	for (int i = 0; i < REV_LEN; i++)
+		s[i] += o[i];
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/*
+ * Conversion Beta(1 + donors, 1 + others); amounts Exponential(lambda) with the prior
+ * Gamma(1, 0) on lambda (flat), so lambda | gifts ~ Gamma(1 + donors, sum of amounts) and the
+ * posterior mean gift is the observed mean gift.
+ */
+Datum
+revenue_posterior_finalfn(PG_FUNCTION_ARGS)
+{
+	double	   *s = state_values(PG_GETARG_ARRAYTYPE_P(0), REV_LEN);
+	TupleDesc	desc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	if (s[0] < 0 || s[1] < 0 || s[2] < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid bandit aggregate state")));
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "function returning campaign.revenue called in a wrong context");
+	values[0] = Float8GetDatum(1 + s[0]);
+	values[1] = Float8GetDatum(1 + s[1]);
+	values[2] = Float8GetDatum(1 + s[0]);
+	values[3] = Float8GetDatum(s[2]);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
+
+Datum
+bandit_revenue_per_visitor(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader tup = PG_GETARG_HEAPTUPLEHEADER(0);
+	double		v[4],
+				out[3];
+	TupleDesc	desc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	for (int i = 0; i < 4; i++)
+	{
+		bool		isnull;
+
+		v[i] = DatumGetFloat8(GetAttributeByNum(tup, i + 1, &isnull));
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("revenue posterior fields must not be null")));
+	}
+	CM_PG_CHECK(cm_revenue_per_visitor(v[0], v[1], v[2], v[3], &out[0], &out[1], &out[2]),
+				"cannot summarize revenue per visitor");
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "function returning a record called in a wrong context");
+	for (int i = 0; i < 3; i++)
+		values[i] = Float8GetDatum(out[i]);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}

@@ -125,3 +125,32 @@ END
 $$;
 COMMENT ON FUNCTION campaign.arm_summary(text[], campaign.beta[]) IS
     'One row per arm: posterior mean, 95% credible interval, P(best) and expected loss';
+
+-- Revenue arms: conversion (Beta) and gift amount (Exponential with a Gamma posterior on its rate).
+CREATE TYPE campaign.revenue AS (alpha float8, beta float8, shape float8, rate float8);
+COMMENT ON TYPE campaign.revenue IS
+    'Revenue posterior: conversion ~ Beta(alpha, beta), gift ~ Exponential(lambda), lambda ~ Gamma(shape, rate)';
+CREATE FUNCTION campaign.revenue_posterior_transfn(state float8[], amount float8)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'revenue_posterior_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.revenue_posterior_transfn(float8[], float8) IS
+    'State transition of campaign.revenue_posterior (NULL or 0 = no donation)';
+CREATE FUNCTION campaign.revenue_posterior_combinefn(state float8[], other float8[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'revenue_posterior_combinefn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.revenue_posterior_combinefn(float8[], float8[]) IS
+    'Combine two partial states of campaign.revenue_posterior';
+CREATE FUNCTION campaign.revenue_posterior_finalfn(state float8[])
+RETURNS campaign.revenue AS 'MODULE_PATHNAME', 'revenue_posterior_finalfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.revenue_posterior_finalfn(float8[]) IS
+    'Final function of campaign.revenue_posterior';
+CREATE AGGREGATE campaign.revenue_posterior(amount float8) (
+    SFUNC = campaign.revenue_posterior_transfn, STYPE = float8[], INITCOND = '{0,0,0}',
+    COMBINEFUNC = campaign.revenue_posterior_combinefn, FINALFUNC = campaign.revenue_posterior_finalfn,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE campaign.revenue_posterior(float8) IS
+    'Revenue posterior of an arm from one row per visitor: the amount given, NULL or 0 for none';
+
+-- IMMUTABLE: the interval's draws use a fixed seed.
+CREATE FUNCTION campaign.revenue_per_visitor(r campaign.revenue, OUT mean float8, OUT ci_lower float8, OUT ci_upper float8)
+AS 'MODULE_PATHNAME', 'bandit_revenue_per_visitor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.revenue_per_visitor(campaign.revenue) IS
+    'Posterior revenue per visitor: exact mean and a 95% credible interval';

@@ -289,6 +289,22 @@ test_interrupt_stops_value_remaining(void **state)
 	assert_int_equal(cm_value_remaining(arms, 3, 0.95, &v), CM_ERR_CANCELED);
 }
 
+static void
+test_revenue_per_visitor(void **state)
+{
+	double		mean,
+				lo,
+				hi;
+
+	(void) state;
+	/* 10% conversion, mean gift rate / (shape - 1) = 50: RPV 5 */
+	assert_int_equal(cm_revenue_per_visitor(100, 900, 101, 5000, &mean, &lo, &hi), CM_OK);
+	assert_true(fabs(mean - 5.0) < 1e-12);
+	assert_true(lo < mean && mean < hi && lo > 3 && hi < 7.5);
+	assert_int_equal(cm_revenue_per_visitor(1, 10, 1, 0, &mean, &lo, &hi), CM_ERR_DATA);
+	assert_int_equal(cm_revenue_per_visitor(0, 10, 2, 1, &mean, &lo, &hi), CM_ERR_INVALID);
+}
+
 int
 main(void)
 {
@@ -305,6 +321,7 @@ main(void)
 		HARNESS_TEST(test_value_remaining),
 		HARNESS_TEST(test_bad_arms),
 		HARNESS_TEST(test_interrupt_stops_value_remaining),
+		HARNESS_TEST(test_revenue_per_visitor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
