@@ -385,8 +385,8 @@ init_arms(quad_work *w, const cm_beta *arms)
 		a->mean = a->a / s;
 		a->sd = sqrt(a->a * a->b / (s * s * (s + 1)));
 		/* the outer ends of coarse brackets: conservative bounds, found quickly */
-		quantile_bracket(TAIL_MASS, a->a, a->b, a->lbeta, 0.25 * a->sd, &a->lo, &scratch);
-		quantile_bracket(1 - TAIL_MASS, a->a, a->b, a->lbeta, 0.25 * a->sd, &scratch, &a->hi);
+		quantile_bracket(TAIL_MASS, a->a, a->b, a->lbeta, a->sd, &a->lo, &scratch);
+		quantile_bracket(1 - TAIL_MASS, a->a, a->b, a->lbeta, a->sd, &scratch, &a->hi);
 	}
 }
 
@@ -425,7 +425,7 @@ build_points(quad_work *w)
 		double		gap = kept ? x - w->point[kept - 1] : INFINITY;
 		double		edge = fmin(x, 1.0 - x);
 
-		if (p == w->npoints - 1 || gap >= fmin(min_sd, 0.25 * edge))
+		if (p == w->npoints - 1 || gap >= fmin(2 * min_sd, 0.25 * edge))
 			w->point[kept++] = x;
 	}
 	w->npoints = kept;
