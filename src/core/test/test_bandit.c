@@ -126,7 +126,7 @@ test_beta_cdf_and_quantile(void **state)
 static void
 expect_prob_best(const cm_beta *arms, size_t n, const double *ref)
 {
-	double		p[4];
+	double		p[5];
 
 	assert_int_equal(cm_prob_best(arms, n, p, NULL), CM_OK);
 	for (size_t i = 0; i < n; i++)
@@ -146,7 +146,13 @@ test_prob_best_high_precision(void **state)
 	const cm_beta a4[] = {{1.5, 2.5}, {3.2, 4.1}};
 	const double r4[] = {0.400652486547342, 0.599347513452658};
 
+	/* mixed widths: narrow arms inside wide ones, one shape below 1 */
+	const cm_beta a5[] = {{3, 40}, {300, 4000}, {0.6, 9}, {50, 600}, {7.5, 90.2}};
+	const double r5[] = {0.232455853079, 0.0505433777626, 0.230561086849, 0.218390256978,
+	0.268049425332};
+
 	(void) state;
+	expect_prob_best(a5, 5, r5);
 	expect_prob_best(a1, 3, r1);
 	expect_prob_best(a2, 3, r2);
 	expect_prob_best(a3, 3, r3);
