@@ -216,12 +216,6 @@ cm_pb_quantile_exact(const double *pmf, size_t m, double q)
 	return (double) (m - 1);
 }
 
-double
-cm_normal_cdf(double x)
-{
-	return 0.5 * erfc(-x / M_SQRT2);
-}
-
 /* Bisection: only a handful of calls per query, so robustness beats speed. */
 double
 cm_normal_quantile(double q)
@@ -363,90 +357,6 @@ cm_eb_posterior(double alpha, double beta, double successes, double trials,
 	*mean = a / (a + b);
 	*lo = cm_beta_quantile(0.5 * (1.0 - level), a, b);
 	*hi = cm_beta_quantile(0.5 * (1.0 + level), a, b);
-}
-
-/* Continued fraction of the incomplete beta (modified Lentz). */
-static double
-beta_continued_fraction(double x, double a, double b)
-{
-	const double tiny = 1e-300;
-	double		c = 1.0,
-				d = 1.0 - (a + b) * x / (a + 1.0),
-				h;
-
-	if (fabs(d) < tiny)
-		d = tiny;
-	d = 1.0 / d;
-	h = d;
-	for (int m = 1; m <= 20000; m++)
-	{
-		double		m2 = 2.0 * m;
-		double		num = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
-		double		delta;
-
-		d = 1.0 + num * d;
-		c = 1.0 + num / c;
-		d = 1.0 / (fabs(d) < tiny ? tiny : d);
-		c = fabs(c) < tiny ? tiny : c;
-		h *= d * c;
-		num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
-		d = 1.0 + num * d;
-		c = 1.0 + num / c;
-		d = 1.0 / (fabs(d) < tiny ? tiny : d);
-		c = fabs(c) < tiny ? tiny : c;
-		delta = d * c;
-		h *= delta;
-		if (fabs(delta - 1.0) < 1e-15)
-			break;
-	}
-	return h;
-}
-
-/* Beyond this a + b the beta is indistinguishable from its normal approximation. */
-#define BETA_NORMAL_ABOVE 1e7
-
-double
-cm_beta_cdf(double x, double a, double b)
-{
-	double		front;
-
-	if (x <= 0.0)
-		return 0.0;
-	if (x >= 1.0)
-		return 1.0;
-	if (a + b > BETA_NORMAL_ABOVE)
-	{
-		double		mean = a / (a + b);
-		double		sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1.0)));
-
-		return cm_normal_cdf((x - mean) / sd);
-	}
-	front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
-	if (x < (a + 1.0) / (a + b + 2.0))
-		return front * beta_continued_fraction(x, a, b) / a;
-	return 1.0 - front * beta_continued_fraction(1.0 - x, b, a) / b;
-}
-
-double
-cm_beta_quantile(double q, double a, double b)
-{
-	double		lo = 0.0,
-				hi = 1.0;
-
-	if (a <= 0.0)
-		return 0.0;				/* all the mass at 0 */
-	if (b <= 0.0)
-		return 1.0;
-	for (int i = 0; i < 64; i++)
-	{
-		double		mid = 0.5 * (lo + hi);
-
-		if (cm_beta_cdf(mid, a, b) < q)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return 0.5 * (lo + hi);
 }
 
 /* ---- differential privacy ------------------------------------------------------------- */

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "distributions.h"
 #include "rng.h"
 #include "status.h"
 
@@ -87,8 +88,7 @@ double		cm_pb_quantile_exact(const double *pmf, size_t m, double q);
  */
 double		cm_pb_quantile_rna(double n, double mean, double var, double third, double q);
 
-/* Standard normal CDF and quantile (the quantile by bisection: a few calls per query). */
-double		cm_normal_cdf(double x);
+/* Standard normal quantile, by bisection (a few calls per query); the CDF is in distributions.h. */
 double		cm_normal_quantile(double q);
 
 /* ---- empirical Bayes ------------------------------------------------------------------ */
@@ -119,10 +119,6 @@ void		cm_eb_fit(const cm_eb_stats *st, double *alpha, double *beta);
 /* Posterior mean and central credible interval of one unit under the prior. */
 void		cm_eb_posterior(double alpha, double beta, double successes, double trials,
 							double level, double *mean, double *lo, double *hi);
-
-/* Regularized incomplete beta I_x(a, b) and its inverse (a, b > 0). */
-double		cm_beta_cdf(double x, double a, double b);
-double		cm_beta_quantile(double q, double a, double b);
 
 /* ---- differential privacy ------------------------------------------------------------- */
 

@@ -55,3 +55,23 @@ BEGIN
         END IF;
     END LOOP;
 END $$;
+
+-- Bandit events: an email subject test, a default-donation test, volunteer asks by channel.
+CREATE TABLE email_events AS
+SELECT 'spring-subject'::text AS test, (ARRAY['A', 'B', 'C'])[1 + i % 3] AS arm,
+       abs(hashint4(i + 11000003)) % 100 < 20 + 3 * (i % 3) AS opened
+FROM generate_series(1, 3000) i;
+CREATE TABLE email_sends AS
+SELECT arm AS subject, opened FROM email_events;
+CREATE TABLE page_views AS
+SELECT (ARRAY[10, 25, 50])[1 + i % 3] AS default_amount,
+       CASE WHEN abs(hashint4(i + 12000003)) % 100 < 4
+            THEN ((ARRAY[10, 25, 50])[1 + i % 3] * (0.5 + (abs(hashint4(i + 13000003)) % 100) / 50.0))::float8
+       END AS amount
+FROM generate_series(1, 6000) i;
+CREATE TABLE asks AS
+SELECT (ARRAY['north', 'south'])[1 + i % 2] AS region,
+       (ARRAY['call', 'door', 'text'])[1 + i % 3] AS channel,
+       abs(hashint4(i + 14000003)) % 100 < 10 + 5 * (i % 3) AS said_yes,
+       timestamptz '2026-09-01' + (i % 60) * interval '1 day' AS asked_at
+FROM generate_series(1, 3000) i;

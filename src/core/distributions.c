@@ -1,0 +1,124 @@
+/* distributions.c - normal CDF, incomplete beta by continued fraction, beta quantiles. */
+#include "distributions.h"
+
+#include <math.h>
+
+/* Beyond this a + b the beta is indistinguishable from its normal approximation. */
+#define BETA_NORMAL_ABOVE 1e7
+
+double
+cm_normal_cdf(double x)
+{
+	return 0.5 * erfc(-x / M_SQRT2);
+}
+
+double
+cm_log_beta(double a, double b)
+{
+	return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
+
+static inline double
+not_tiny(double v)
+{
+	const double tiny = 1e-300;
+
+	return fabs(v) < tiny ? tiny : v;
+}
+
+/* Continued fraction of the incomplete beta (modified Lentz). */
+static double
+beta_continued_fraction(double x, double a, double b)
+{
+	double		c = 1.0,
+				d = 1.0 / not_tiny(1.0 - (a + b) * x / (a + 1.0));
+	double		h = d;
+
+	for (int m = 1; m <= 20000; m++)
+	{
+		int			m2 = 2 * m;
+		double		num = m * (b - m) * x / ((a - 1.0 + m2) * (a + m2));
+		double		delta;
+
+		d = 1.0 / not_tiny(1.0 + num * d);
+		c = not_tiny(1.0 + num / c);
+		h *= d * c;
+		num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1.0 + m2));
+		d = 1.0 / not_tiny(1.0 + num * d);
+		c = not_tiny(1.0 + num / c);
+		delta = d * c;
+		h *= delta;
+		if (fabs(delta - 1.0) < 1e-15)
+			break;
+	}
+	return h;
+}
+
+double
+cm_beta_cdf_logs(double x, double a, double b, double lbeta, double lx, double l1x)
+{
+	double		front;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	front = exp(a * lx + b * l1x - lbeta);
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return front * beta_continued_fraction(x, a, b) / a;
+	return 1.0 - front * beta_continued_fraction(1.0 - x, b, a) / b;
+}
+
+double
+cm_beta_cdf(double x, double a, double b)
+{
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	if (a + b > BETA_NORMAL_ABOVE)
+	{
+		double		mean = a / (a + b);
+		double		sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1.0)));
+
+		return cm_normal_cdf((x - mean) / sd);
+	}
+	return cm_beta_cdf_logs(x, a, b, cm_log_beta(a, b), log(x), log1p(-x));
+}
+
+void
+cm_beta_quantile_bracket(double p, double a, double b, double lbeta, double tol,
+						 double *lo, double *hi)
+{
+	*lo = 0;
+	*hi = 1;
+	for (int i = 0; i < 200 && *hi - *lo > fmax(tol, 1e-12 * fmin(*lo, 1 - *hi)); i++)
+	{
+		double		mid = 0.5 * (*lo + *hi);
+		double		cdf = a + b > BETA_NORMAL_ABOVE ? cm_beta_cdf(mid, a, b) :
+			cm_beta_cdf_logs(mid, a, b, lbeta, log(mid), log1p(-mid));
+
+		if (cdf < p)
+			*lo = mid;
+		else
+			*hi = mid;
+	}
+}
+
+double
+cm_beta_quantile(double p, double a, double b)
+{
+	double		lo,
+				hi;
+
+	if (a <= 0)
+		return 0;
+	if (b <= 0)
+		return 1;
+	if (p <= 0)
+		return 0;
+	if (p >= 1)
+		return 1;
+	cm_beta_quantile_bracket(p, a, b, cm_log_beta(a, b), 0, &lo, &hi);
+	return 0.5 * (lo + hi);
+}

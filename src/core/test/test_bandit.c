@@ -1,0 +1,334 @@
+/* test_bandit.c - samplers (moments, Kolmogorov-Smirnov), Beta CDF, P(best) references. */
+#include "harness.h"
+#include "bandit.h"
+
+#include <math.h>
+
+#define DRAWS 20000
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Kolmogorov-Smirnov distance of sorted draws from Beta(a, b). */
+static double
+ks_beta(double *x, int n, double a, double b)
+{
+	double		d = 0;
+
+	qsort(x, n, sizeof(double), cmp_d);
+	for (int i = 0; i < n; i++)
+	{
+		double		f = cm_beta_cdf(x[i], a, b);
+
+		d = fmax(d, fmax(fabs(f - (double) i / n), fabs((double) (i + 1) / n - f)));
+	}
+	return d;
+}
+
+static void
+check_beta_sampler(double a, double b, uint64_t seed)
+{
+	static double x[DRAWS];
+	cm_rng		rng;
+	double		sum = 0,
+				sumsq = 0,
+				mean = a / (a + b),
+				var = a * b / ((a + b) * (a + b) * (a + b + 1));
+
+	cm_rng_seed(&rng, seed);
+	for (int i = 0; i < DRAWS; i++)
+	{
+		x[i] = cm_beta_sample(&rng, a, b);
+		assert_true(x[i] >= 0 && x[i] <= 1);
+		sum += x[i];
+		sumsq += x[i] * x[i];
+	}
+	/* 5 standard errors of the mean, 10% on the variance */
+	assert_true(fabs(sum / DRAWS - mean) < 5 * sqrt(var / DRAWS));
+	assert_true(fabs(sumsq / DRAWS - pow(sum / DRAWS, 2) - var) < 0.1 * var);
+	/* KS critical value at alpha = 0.001 is 1.95 / sqrt(n) */
+	assert_true(ks_beta(x, DRAWS, a, b) < 1.95 / sqrt(DRAWS));
+}
+
+static void
+test_beta_sampler_shapes(void **state)
+{
+	(void) state;
+	check_beta_sampler(1, 1, 1);
+	check_beta_sampler(2.5, 7, 2);
+	check_beta_sampler(0.3, 0.6, 3);	/* both shapes < 1: the boost path */
+	check_beta_sampler(0.05, 2, 4);
+	check_beta_sampler(300, 9700, 5);
+}
+
+static void
+test_gamma_moments(void **state)
+{
+	const double shapes[] = {0.2, 0.9, 1, 3.5, 40};
+
+	(void) state;
+	for (size_t s = 0; s < 5; s++)
+	{
+		cm_rng		rng;
+		double		sum = 0,
+					sumsq = 0,
+					k = shapes[s];
+
+		cm_rng_seed(&rng, 100 + s);
+		for (int i = 0; i < DRAWS; i++)
+		{
+			double		g = cm_gamma_sample(&rng, k);
+
+			assert_true(g >= 0);
+			sum += g;
+			sumsq += g * g;
+		}
+		/* Gamma(k, 1): mean k, variance k */
+		assert_true(fabs(sum / DRAWS - k) < 5 * sqrt(k / DRAWS));
+		assert_true(fabs(sumsq / DRAWS - pow(sum / DRAWS, 2) - k) < 0.12 * k);
+	}
+}
+
+static void
+test_sampler_is_seeded(void **state)
+{
+	cm_rng		a,
+				b;
+
+	(void) state;
+	cm_rng_seed(&a, 77);
+	cm_rng_seed(&b, 77);
+	for (int i = 0; i < 100; i++)
+		assert_true(cm_beta_sample(&a, 0.7, 3) == cm_beta_sample(&b, 0.7, 3));
+}
+
+static void
+test_beta_cdf_and_quantile(void **state)
+{
+	(void) state;
+	/* Beta(1,1) is uniform; Beta(2,1) has CDF x^2; Beta(1,3): 1 - (1-x)^3 */
+	assert_true(fabs(cm_beta_cdf(0.3, 1, 1) - 0.3) < 1e-14);
+	assert_true(fabs(cm_beta_cdf(0.3, 2, 1) - 0.09) < 1e-14);
+	assert_true(fabs(cm_beta_cdf(0.2, 1, 3) - (1 - pow(0.8, 3))) < 1e-14);
+	/* mpmath: betainc(0.5, 0.7, 0, 0.9, regularized=True) */
+	assert_true(fabs(cm_beta_cdf(0.9, 0.5, 0.7) - 0.883788956770793) < 1e-12);
+	for (double p = 0.025; p < 1; p += 0.2)
+		assert_true(fabs(cm_beta_cdf(cm_beta_quantile(p, 12, 30), 12, 30) - p) < 1e-9);
+	assert_true(cm_beta_quantile(0, 2, 2) == 0 && cm_beta_quantile(1, 2, 2) == 1);
+}
+
+static void
+expect_prob_best(const cm_beta *arms, size_t n, const double *ref)
+{
+	double		p[5];
+
+	assert_int_equal(cm_prob_best(arms, n, p, NULL), CM_OK);
+	for (size_t i = 0; i < n; i++)
+		assert_true(fabs(p[i] - ref[i]) < 1e-6);
+}
+
+/* References computed with mpmath at 30 digits (quad of pdf_i * prod CDF_j). */
+static void
+test_prob_best_high_precision(void **state)
+{
+	const cm_beta a1[] = {{10, 20}, {12, 18}, {8, 15}};
+	const double r1[] = {0.200919511042031, 0.527158672351095, 0.271921816606873};
+	const cm_beta a2[] = {{0.5, 0.7}, {0.8, 0.4}, {2, 3}};
+	const double r2[] = {0.231557825660659, 0.619778961811445, 0.148663212527886};
+	const cm_beta a3[] = {{500, 9500}, {520, 9480}, {480, 9520}};
+	const double r3[] = {0.240013268734923, 0.70130591565472, 0.0586808156103576};
+	const cm_beta a4[] = {{1.5, 2.5}, {3.2, 4.1}};
+	const double r4[] = {0.400652486547342, 0.599347513452658};
+
+	/* mixed widths: narrow arms inside wide ones, one shape below 1 */
+	const cm_beta a5[] = {{3, 40}, {300, 4000}, {0.6, 9}, {50, 600}, {7.5, 90.2}};
+	const double r5[] = {0.232455853079, 0.0505433777626, 0.230561086849, 0.218390256978,
+	0.268049425332};
+
+	(void) state;
+	expect_prob_best(a5, 5, r5);
+	expect_prob_best(a1, 3, r1);
+	expect_prob_best(a2, 3, r2);
+	expect_prob_best(a3, 3, r3);
+	expect_prob_best(a4, 2, r4);	/* non-integer alphas: quadrature */
+}
+
+/* The quadrature path (3 arms, one hopeless) against the two-arm closed form. */
+static void
+test_prob_best_quadrature_matches_closed_form(void **state)
+{
+	const cm_beta pairs[][2] = {{{3, 7}, {5, 9}}, {{40, 960}, {55, 945}}, {{1, 1}, {2, 1}},
+	{{0.5, 3}, {1, 4}}, {{200, 100}, {210, 95}}};
+
+	(void) state;
+	for (size_t k = 0; k < 5; k++)
+	{
+		cm_beta		three[3] = {pairs[k][0], pairs[k][1], {1e-3, 1e6}};
+		double		closed,
+					p[3];
+
+		assert_int_equal(cm_prob_b_beats_a(pairs[k][0], pairs[k][1], &closed), CM_OK);
+		assert_int_equal(cm_prob_best(three, 3, p, NULL), CM_OK);
+		assert_true(fabs(p[1] - closed) < 1e-6);
+		assert_true(fabs(p[0] - (1 - closed)) < 1e-6);
+		assert_true(p[2] < 1e-9);
+	}
+	/* Beta(2,1) beats Beta(1,1) with probability 2/3 */
+	{
+		double		closed;
+
+		assert_int_equal(cm_prob_b_beats_a(pairs[2][0], pairs[2][1], &closed), CM_OK);
+		assert_true(fabs(closed - 2.0 / 3) < 1e-12);
+	}
+}
+
+static void
+test_prob_best_many_arms_sums_to_one(void **state)
+{
+	cm_beta		arms[50];
+	double		p[50],
+				loss[50],
+				total = 0;
+
+	(void) state;
+	for (int i = 0; i < 50; i++)
+		arms[i] = (cm_beta) {20 + i % 7, 200 - i % 5};
+	assert_int_equal(cm_prob_best(arms, 50, p, NULL), CM_OK);
+	for (int i = 0; i < 50; i++)
+		total += p[i];
+	assert_true(fabs(total - 1) < 1e-9);
+	/* identical arms share P(best) */
+	assert_true(fabs(p[0] - p[35]) < 1e-6);
+	assert_int_equal(cm_expected_loss(arms, 50, loss), CM_OK);
+	for (int i = 0; i < 50; i++)
+		assert_true(loss[i] > 0 && loss[i] < 0.1);
+}
+
+static void
+test_expected_loss_two_uniforms(void **state)
+{
+	/* E[max(U1, U2)] = 2/3, so the loss of either is 2/3 - 1/2 */
+	const cm_beta arms[] = {{1, 1}, {1, 1}, {1, 1}};
+	double		loss[3];
+
+	(void) state;
+	assert_int_equal(cm_expected_loss(arms, 3, loss), CM_OK);
+	/* three uniforms: E[max] = 3/4 */
+	for (int i = 0; i < 3; i++)
+		assert_true(fabs(loss[i] - 0.25) < 1e-6);
+}
+
+static void
+test_thompson_and_allocation(void **state)
+{
+	const cm_beta arms[] = {{10, 90}, {30, 70}, {12, 88}};
+	cm_rng		rng;
+	int			counts[3] = {0};
+	double		w[3],
+				p[3];
+	size_t		chosen;
+
+	(void) state;
+	cm_rng_seed(&rng, 5);
+	for (int i = 0; i < 1000; i++)
+	{
+		assert_int_equal(cm_thompson(arms, 3, &rng, &chosen), CM_OK);
+		counts[chosen]++;
+	}
+	assert_true(counts[1] > 990);
+	assert_int_equal(cm_allocation(arms, 3, "thompson", 0.05, w), CM_OK);
+	assert_true(fabs(w[0] + w[1] + w[2] - 1) < 1e-12);
+	assert_true(w[0] >= 0.05 && w[2] >= 0.05 && w[1] > 0.85);
+	assert_int_equal(cm_prob_best(arms, 3, p, NULL), CM_OK);
+	assert_int_equal(cm_allocation(arms, 3, "top_two", 0, w), CM_OK);
+	assert_true(fabs(w[0] + w[1] + w[2] - 1) < 1e-12);
+	assert_true(w[1] > 0.49 && w[1] < 0.51);	/* the near-certain leader gets about half */
+	assert_int_equal(cm_allocation(arms, 3, "greedy", 0, w), CM_ERR_INVALID);
+	assert_int_equal(cm_allocation(arms, 3, "thompson", 0.4, w), CM_ERR_INVALID);
+}
+
+static void
+test_value_remaining(void **state)
+{
+	const cm_beta close[] = {{50, 50}, {52, 48}};
+	const cm_beta decided[] = {{5000, 5000}, {6000, 4000}};
+	double		v1,
+				v2;
+
+	(void) state;
+	assert_int_equal(cm_value_remaining(close, 2, 0.95, &v1), CM_OK);
+	assert_int_equal(cm_value_remaining(decided, 2, 0.95, &v2), CM_OK);
+	assert_true(v1 > 0.05 && v2 == 0);
+	assert_int_equal(cm_value_remaining(close, 2, 1.0, &v1), CM_ERR_INVALID);
+}
+
+static void
+test_bad_arms(void **state)
+{
+	const cm_beta zero[] = {{1, 1}, {0, 1}};
+	const cm_beta nan[] = {{NAN, 1}};
+	const cm_beta inf[] = {{1, INFINITY}};
+	double		p[2];
+
+	(void) state;
+	assert_int_equal(cm_prob_best(zero, 0, p, NULL), CM_ERR_INVALID);
+	assert_int_equal(cm_prob_best(zero, 2, p, NULL), CM_ERR_INVALID);
+	assert_int_equal(cm_prob_best(nan, 1, p, NULL), CM_ERR_NONFINITE);
+	assert_int_equal(cm_prob_best(inf, 1, p, NULL), CM_ERR_NONFINITE);
+	assert_int_equal(cm_prob_best(zero, CM_BANDIT_MAX_ARMS + 1, p, NULL), CM_ERR_LIMIT);
+}
+
+static void
+test_interrupt_stops_value_remaining(void **state)
+{
+	const cm_beta arms[] = {{5, 5}, {6, 4}, {7, 3}};
+	double		v;
+
+	(void) state;
+	harness_interrupt_after = 2;
+	assert_int_equal(cm_value_remaining(arms, 3, 0.95, &v), CM_ERR_CANCELED);
+}
+
+static void
+test_revenue_per_visitor(void **state)
+{
+	double		mean,
+				lo,
+				hi;
+
+	(void) state;
+	/* 10% conversion, mean gift rate / (shape - 1) = 50: RPV 5 */
+	assert_int_equal(cm_revenue_per_visitor(100, 900, 101, 5000, &mean, &lo, &hi), CM_OK);
+	assert_true(fabs(mean - 5.0) < 1e-12);
+	assert_true(lo < mean && mean < hi && lo > 3 && hi < 7.5);
+	assert_int_equal(cm_revenue_per_visitor(1, 10, 1, 0, &mean, &lo, &hi), CM_ERR_DATA);
+	assert_int_equal(cm_revenue_per_visitor(0, 10, 2, 1, &mean, &lo, &hi), CM_ERR_INVALID);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		HARNESS_TEST(test_beta_sampler_shapes),
+		HARNESS_TEST(test_gamma_moments),
+		HARNESS_TEST(test_sampler_is_seeded),
+		HARNESS_TEST(test_beta_cdf_and_quantile),
+		HARNESS_TEST(test_prob_best_high_precision),
+		HARNESS_TEST(test_prob_best_quadrature_matches_closed_form),
+		HARNESS_TEST(test_prob_best_many_arms_sums_to_one),
+		HARNESS_TEST(test_expected_loss_two_uniforms),
+		HARNESS_TEST(test_thompson_and_allocation),
+		HARNESS_TEST(test_value_remaining),
+		HARNESS_TEST(test_bad_arms),
+		HARNESS_TEST(test_interrupt_stops_value_remaining),
+		HARNESS_TEST(test_revenue_per_visitor),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,579 @@
+/*
+ * bandit.c - Bayesian bandits: Beta posterior aggregates, P(best), expected loss, value
+ * remaining, Thompson sampling and traffic allocation (docs/bandits.md).
+ *
+ * Aggregate states are plain float8[] (no internal type): they travel between parallel
+ * workers and Citus nodes as they are, and the transition functions update them in place
+ * when called as aggregates, as float8_accum does.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "executor/executor.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "campaign.h"
+#include "../core/bandit.h"
+
+/* ---- arms in and out ----------------------------------------------------------------- */
+
+static void
+reject_null_arms(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("arms must not contain null elements"),
+			 errhint("Drop arms without a posterior, or give them the prior (1,1).")));
+}
+
+/* The campaign.beta[] argument argno as a palloc'd array of cm_beta, validated. */
+static cm_beta *
+arms_arg(FunctionCallInfo fcinfo, int argno, size_t *n)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
+	Datum	   *items;
+	bool	   *nulls;
+	int			count;
+	cm_beta    *arms;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("arms must be a one-dimensional array")));
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), -1, false, TYPALIGN_DOUBLE, &items, &nulls, &count);
+	if (count == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("arms must not be empty")));
+	arms = palloc(sizeof(cm_beta) * count);
+	for (int i = 0; i < count; i++)
+	{
+		HeapTupleHeader tup;
+		bool		null_a,
+					null_b;
+
+		if (nulls[i])
+			reject_null_arms();
+		tup = DatumGetHeapTupleHeader(items[i]);
+		arms[i].alpha = DatumGetFloat8(GetAttributeByNum(tup, 1, &null_a));
+		arms[i].beta = DatumGetFloat8(GetAttributeByNum(tup, 2, &null_b));
+		if (null_a || null_b)
+			reject_null_arms();
+	}
+	*n = (size_t) count;
+	CM_PG_CHECK(cm_beta_check_arms(arms, *n), "invalid arms");
+	return arms;
+}
+
+static ArrayType *
+float8_array(const double *v, size_t n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * n);
+
+	for (size_t i = 0; i < n; i++)
+		d[i] = Float8GetDatum(v[i]);
+	return construct_array(d, (int) n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+/* A campaign.beta value: the function's declared result type. */
+static Datum
+beta_datum(FunctionCallInfo fcinfo, double alpha, double beta)
+{
+	TupleDesc	desc;
+	Datum		values[2] = {Float8GetDatum(alpha), Float8GetDatum(beta)};
+	bool		nulls[2] = {false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "function returning campaign.beta called in a wrong context");
+	desc = BlessTupleDesc(desc);
+	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+/* ---- aggregate states ----------------------------------------------------------------- */
+
+/* Posterior state: successes, failures, prior alpha, prior beta (prior 0 = not yet known). */
+#define POST_LEN 4
+/* Discounted state: weighted successes, weighted failures, reference time (s), half-life (s), rows. */
+#define DISC_LEN 5
+/* The values of a validated state (one dimension, no null bitmap). */
+#define STATE_DATA(a) ((double *) ((char *) (a) + ARR_OVERHEAD_NONULLS(1)))
+
+static double *
+state_values(ArrayType *state, int len)
+{
+	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != len || ARR_HASNULL(state) ||
+		ARR_ELEMTYPE(state) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid bandit aggregate state"),
+				 errdetail("Expected %d non-null float8 values.", len)));
+	for (int i = 0; i < len; i++)
+		if (!isfinite((STATE_DATA(state))[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("invalid bandit aggregate state"),
+					 errdetail("The state holds a non-finite value.")));
+	return STATE_DATA(state);
+}
+
+/* The state argument, writable: in place inside an aggregate, else a copy. */
+static ArrayType *
+writable_state(FunctionCallInfo fcinfo, int len)
+{
+	ArrayType  *state = AggCheckCallContext(fcinfo, NULL) ?
+		PG_GETARG_ARRAYTYPE_P(0) : PG_GETARG_ARRAYTYPE_P_COPY(0);
+
+	state_values(state, len);
+	return state;
+}
+
+static double
+reward_arg(FunctionCallInfo fcinfo, int argno)
+{
+	double		r = PG_GETARG_FLOAT8(argno);
+
+	if (!(r >= 0 && r <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reward %g is outside [0, 1]", r),
+				 errhint("Rewards are conversion indicators or shares; use revenue arms for amounts.")));
+	return r;
+}
+
+PG_FUNCTION_INFO_V1(beta_posterior_transfn);
+PG_FUNCTION_INFO_V1(beta_posterior_bool_transfn);
+PG_FUNCTION_INFO_V1(beta_posterior_prior_transfn);
+PG_FUNCTION_INFO_V1(beta_posterior_combinefn);
+PG_FUNCTION_INFO_V1(beta_posterior_finalfn);
+
+Datum
+beta_posterior_transfn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = writable_state(fcinfo, POST_LEN);
+	double	   *s = STATE_DATA(state);
+	double		r = reward_arg(fcinfo, 1);
+
+	s[0] += r;
+	s[1] += 1.0 - r;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+Datum
+beta_posterior_bool_transfn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = writable_state(fcinfo, POST_LEN);
+	double	   *s = STATE_DATA(state);
+
+	s[PG_GETARG_BOOL(1) ? 0 : 1] += 1.0;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+static cm_beta
+beta_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	HeapTupleHeader tup = PG_GETARG_HEAPTUPLEHEADER(argno);
+	bool		null_a,
+				null_b;
+	cm_beta		prior;
+
+	prior.alpha = DatumGetFloat8(GetAttributeByNum(tup, 1, &null_a));
+	prior.beta = DatumGetFloat8(GetAttributeByNum(tup, 2, &null_b));
+	if (null_a || null_b)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s alpha and beta must not be null", what)));
+	CM_PG_CHECK(cm_beta_check(prior, 1), psprintf("invalid %s", what));
+	return prior;
+}
+
+Datum
+beta_posterior_prior_transfn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = writable_state(fcinfo, POST_LEN);
+	double	   *s = STATE_DATA(state);
+	double		r = reward_arg(fcinfo, 1);
+	cm_beta		prior = beta_arg(fcinfo, 2, "prior");
+
+	if (s[2] != 0 && (s[2] != prior.alpha || s[3] != prior.beta))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the prior must be the same for every row of a group")));
+	s[2] = prior.alpha;
+	s[3] = prior.beta;
+	s[0] += r;
+	s[1] += 1.0 - r;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+Datum
+beta_posterior_combinefn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = writable_state(fcinfo, POST_LEN);
+	double	   *s = STATE_DATA(state);
+	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), POST_LEN);
+
+	s[0] += o[0];
+	s[1] += o[1];
+	if (s[2] == 0)
+	{
+		s[2] = o[2];
+		s[3] = o[3];
+	}
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* Posterior = prior + counts; a group without rows under an explicit prior is NULL. */
+Datum
+beta_posterior_finalfn(PG_FUNCTION_ARGS)
+{
+	double	   *s = state_values(PG_GETARG_ARRAYTYPE_P(0), POST_LEN);
+
+	if (s[2] <= 0 || s[3] <= 0 || s[0] < 0 || s[1] < 0)
+	{
+		if (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0)
+			PG_RETURN_NULL();
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid bandit aggregate state")));
+	}
+	PG_RETURN_DATUM(beta_datum(fcinfo, s[2] + s[0], s[3] + s[1]));
+}
+
+/* ---- discounted posterior --------------------------------------------------------------- */
+
+static double
+half_life_seconds(Interval *iv)
+{
+	double		sec = iv->time / 1e6 + iv->day * 86400.0 + iv->month * (30.0 * 86400.0);
+
+	if (!(sec > 0) || !isfinite(sec))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("half_life must be a positive interval")));
+	return sec;
+}
+
+/* Rescale a discounted state to a later reference time. */
+static void
+rescale(double *s, double ref)
+{
+	double		f = pow(0.5, (ref - s[2]) / s[3]);
+
+	s[0] *= f;
+	s[1] *= f;
+	s[2] = ref;
+}
+
+PG_FUNCTION_INFO_V1(beta_discounted_transfn);
+PG_FUNCTION_INFO_V1(beta_discounted_combinefn);
+PG_FUNCTION_INFO_V1(beta_discounted_finalfn);
+
+Datum
+beta_discounted_transfn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = writable_state(fcinfo, DISC_LEN);
+	double	   *s = STATE_DATA(state);
+	double		r = reward_arg(fcinfo, 1);
+	TimestampTz at = PG_GETARG_TIMESTAMPTZ(2);
+	double		t = (double) at / 1e6;
+	double		hl = half_life_seconds(PG_GETARG_INTERVAL_P(3));
+	double		w;
+
+	if (TIMESTAMP_NOT_FINITE(at))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("event time must be finite")));
+	if (s[4] > 0 && s[3] != hl)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("half_life must be the same for every row of a group")));
+	if (s[4] == 0)
+		s[2] = t;
+	s[3] = hl;
+	if (t > s[2])
+		rescale(s, t);
+	w = pow(0.5, (s[2] - t) / hl);
+	s[0] += w * r;
+	s[1] += w * (1.0 - r);
+	s[4] += 1;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+Datum
+beta_discounted_combinefn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = writable_state(fcinfo, DISC_LEN);
+	double	   *s = STATE_DATA(state);
+	double		o[DISC_LEN];
+
+	memcpy(o, state_values(PG_GETARG_ARRAYTYPE_P(1), DISC_LEN), sizeof(o));
+	if (o[4] == 0)
+		PG_RETURN_ARRAYTYPE_P(state);
+	if (s[4] == 0)
+	{
+		memcpy(s, o, sizeof(o));
+		PG_RETURN_ARRAYTYPE_P(state);
+	}
+	if (!(s[3] > 0) || !(o[3] > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid bandit aggregate state"),
+				 errdetail("A non-empty discounted state has no positive half-life.")));
+	if (s[3] != o[3])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("half_life must be the same for every row of a group")));
+	/* both to the later reference time, then add */
+	if (o[2] > s[2])
+		rescale(s, o[2]);
+	else
+		rescale(o, s[2]);
+	s[0] += o[0];
+	s[1] += o[1];
+	s[4] += o[4];
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+Datum
+beta_discounted_finalfn(PG_FUNCTION_ARGS)
+{
+	double	   *s = state_values(PG_GETARG_ARRAYTYPE_P(0), DISC_LEN);
+
+	if (s[0] < 0 || s[1] < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid bandit aggregate state")));
+	PG_RETURN_DATUM(beta_datum(fcinfo, 1.0 + s[0], 1.0 + s[1]));
+}
+
+/* ---- decisions ------------------------------------------------------------------------ */
+
+PG_FUNCTION_INFO_V1(bandit_prob_best);
+PG_FUNCTION_INFO_V1(bandit_expected_loss);
+PG_FUNCTION_INFO_V1(bandit_value_remaining);
+PG_FUNCTION_INFO_V1(bandit_allocation);
+PG_FUNCTION_INFO_V1(bandit_beta_quantile);
+PG_FUNCTION_INFO_V1(bandit_thompson);
+PG_FUNCTION_INFO_V1(bandit_set_seed);
+
+Datum
+bandit_prob_best(PG_FUNCTION_ARGS)
+{
+	size_t		n;
+	cm_beta    *arms = arms_arg(fcinfo, 0, &n);
+	double	   *p = palloc(sizeof(double) * n);
+
+	CM_PG_CHECK(cm_prob_best(arms, n, p, NULL), "cannot compute prob_best");
+	PG_RETURN_ARRAYTYPE_P(float8_array(p, n));
+}
+
+Datum
+bandit_expected_loss(PG_FUNCTION_ARGS)
+{
+	size_t		n;
+	cm_beta    *arms = arms_arg(fcinfo, 0, &n);
+	double	   *loss = palloc(sizeof(double) * n);
+
+	CM_PG_CHECK(cm_expected_loss(arms, n, loss), "cannot compute expected_loss");
+	PG_RETURN_ARRAYTYPE_P(float8_array(loss, n));
+}
+
+Datum
+bandit_value_remaining(PG_FUNCTION_ARGS)
+{
+	size_t		n;
+	cm_beta    *arms = arms_arg(fcinfo, 0, &n);
+	double		v;
+
+	CM_PG_CHECK(cm_value_remaining(arms, n, PG_GETARG_FLOAT8(1), &v),
+				"cannot compute value_remaining");
+	PG_RETURN_FLOAT8(v);
+}
+
+Datum
+bandit_allocation(PG_FUNCTION_ARGS)
+{
+	size_t		n;
+	cm_beta    *arms = arms_arg(fcinfo, 0, &n);
+	char	   *method = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	double	   *w = palloc(sizeof(double) * n);
+
+	CM_PG_CHECK(cm_allocation(arms, n, method, PG_GETARG_FLOAT8(2), w),
+				"cannot compute allocation");
+	PG_RETURN_ARRAYTYPE_P(float8_array(w, n));
+}
+
+Datum
+bandit_beta_quantile(PG_FUNCTION_ARGS)
+{
+	cm_beta		b = beta_arg(fcinfo, 0, "distribution");
+	double		p = PG_GETARG_FLOAT8(1);
+
+	if (!(p >= 0 && p <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("probability %g is outside [0, 1]", p)));
+	PG_RETURN_FLOAT8(cm_beta_quantile(p, b.alpha, b.beta));
+}
+
+/* The session's Thompson stream: campaign.set_seed, else seeded from a strong random value. */
+static cm_rng session_rng;
+static bool session_rng_ready = false;
+
+static cm_rng *
+session_stream(void)
+{
+	if (!session_rng_ready)
+	{
+		uint64		seed;
+
+		if (!pg_strong_random(&seed, sizeof(seed)))
+			seed = (uint64) GetCurrentTimestamp() ^ (uint64) MyProcPid;
+		cm_rng_seed(&session_rng, seed);
+		session_rng_ready = true;
+	}
+	return &session_rng;
+}
+
+Datum
+bandit_set_seed(PG_FUNCTION_ARGS)
+{
+	cm_rng_seed(&session_rng, (uint64) PG_GETARG_INT64(0));
+	session_rng_ready = true;
+	PG_RETURN_VOID();
+}
+
+/* Not strict: a NULL seed means the session stream. */
+Datum
+bandit_thompson(PG_FUNCTION_ARGS)
+{
+	size_t		n,
+				chosen = 0;
+	cm_beta    *arms;
+	cm_rng		local;
+	cm_rng	   *rng = session_stream();
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	arms = arms_arg(fcinfo, 0, &n);
+	if (!PG_ARGISNULL(1))
+	{
+		cm_rng_seed(&local, (uint64) PG_GETARG_INT64(1));
+		rng = &local;
+	}
+	CM_PG_CHECK(cm_thompson(arms, n, rng, &chosen), "cannot sample");
+	PG_RETURN_INT32((int32) chosen + 1);
+}
+
+/* ---- revenue arms ---------------------------------------------------------------------- */
+
+/* Revenue state: donors, visitors without a donation, sum of amounts. */
+#define REV_LEN 3
+
+PG_FUNCTION_INFO_V1(revenue_posterior_transfn);
+PG_FUNCTION_INFO_V1(revenue_posterior_combinefn);
+PG_FUNCTION_INFO_V1(revenue_posterior_finalfn);
+PG_FUNCTION_INFO_V1(bandit_revenue_per_visitor);
+
+/* Not strict: a NULL amount is a visitor who did not give. */
+Datum
+revenue_posterior_transfn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state;
+	double	   *s;
+	double		amount = PG_ARGISNULL(1) ? 0 : PG_GETARG_FLOAT8(1);
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid bandit aggregate state")));
+	state = writable_state(fcinfo, REV_LEN);
+	s = STATE_DATA(state);
+	if (!(amount >= 0) || isinf(amount))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("amount %g must be a finite number >= 0", amount),
+				 errhint("Use NULL or 0 for a visitor who did not give.")));
+	if (amount > 0)
+	{
+		s[0] += 1;
+		s[2] += amount;
+	}
+	else
+		s[1] += 1;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+Datum
+revenue_posterior_combinefn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = writable_state(fcinfo, REV_LEN);
+	double	   *s = STATE_DATA(state);
+	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), REV_LEN);
+
+	for (int i = 0; i < REV_LEN; i++)
+		s[i] += o[i];
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/*
+ * Conversion Beta(1 + donors, 1 + others); amounts Exponential(lambda) with the prior
+ * Gamma(1, 0) on lambda (flat), so lambda | gifts ~ Gamma(1 + donors, sum of amounts) and the
+ * posterior mean gift is the observed mean gift.
+ */
+Datum
+revenue_posterior_finalfn(PG_FUNCTION_ARGS)
+{
+	double	   *s = state_values(PG_GETARG_ARRAYTYPE_P(0), REV_LEN);
+	TupleDesc	desc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	if (s[0] < 0 || s[1] < 0 || s[2] < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid bandit aggregate state")));
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "function returning campaign.revenue called in a wrong context");
+	values[0] = Float8GetDatum(1 + s[0]);
+	values[1] = Float8GetDatum(1 + s[1]);
+	values[2] = Float8GetDatum(1 + s[0]);
+	values[3] = Float8GetDatum(s[2]);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
+
+Datum
+bandit_revenue_per_visitor(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader tup = PG_GETARG_HEAPTUPLEHEADER(0);
+	double		v[4],
+				out[3];
+	TupleDesc	desc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	for (int i = 0; i < 4; i++)
+	{
+		bool		isnull;
+
+		v[i] = DatumGetFloat8(GetAttributeByNum(tup, i + 1, &isnull));
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("revenue posterior fields must not be null")));
+	}
+	CM_PG_CHECK(cm_revenue_per_visitor(v[0], v[1], v[2], v[3], &out[0], &out[1], &out[2]),
+				"cannot summarize revenue per visitor");
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "function returning a record called in a wrong context");
+	for (int i = 0; i < 3; i++)
+		values[i] = Float8GetDatum(out[i]);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
