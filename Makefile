@@ -17,7 +17,7 @@ REGRESS_OPTS = --load-extension=postgis --load-extension=$(EXTENSION)
 
 # -Wno-unused-parameter: PostgreSQL's own headers (bufpage.h) trip it; the core is built without it in `make unit`.
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter
-SHLIB_LINK  = -lm
+SHLIB_LINK  = -lm -lpthread
 EXTRA_CLEAN = results regression.diffs regression.out src/core/test/bin
 
 PG_CONFIG ?= pg_config

@@ -82,6 +82,19 @@ FROM gbt_voters v, campaign.models v1, campaign.models v2, campaign.models v3
 WHERE v1.name = 'g_query' AND v1.version = 1 AND v2.name = 'g_query' AND v2.version = 2
   AND v3.name = 'g_query' AND v3.version = 3
 GROUP BY v1.metrics, v2.metrics;
+-- The thread count does not change the model (threads split features, not rows).
+SET campaign.max_train_threads = 1;
+SELECT campaign.train('g_threads', 'gbt_voters', 'turnout', ARRAY['age', 'voted_2020', 'contacts', 'noise'],
+                      'gbt', '{"trees": 10}') > 0 AS trained;
+RESET campaign.max_train_threads;
+SELECT campaign.train('g_threads', 'gbt_voters', 'turnout', ARRAY['age', 'voted_2020', 'contacts', 'noise'],
+                      'gbt', '{"trees": 10, "threads": 4}') > 0 AS trained;
+SELECT bool_and(campaign.predict(v1.id, v) = campaign.predict(v2.id, v)) AS same_scores
+FROM gbt_voters v, campaign.models v1, campaign.models v2
+WHERE v1.name = 'g_threads' AND v1.version = 1 AND v2.name = 'g_threads' AND v2.version = 2;
+SELECT pg_temp.sqlstate_of($$SET campaign.max_train_threads = 0$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_voters', 'turnout', ARRAY['age'], 'gbt', '{"threads": 65}')$$);
+
 -- gbt is the default algorithm.
 SELECT campaign.train('g_default', 'SELECT age, turnout FROM gbt_voters', 'turnout',
                       params => '{"trees": 5}') > 0 AS trained;

@@ -5,11 +5,14 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 
 #define MAX_CUTS (CM_BINS_MAX - 2)
 #define HESS_FLOOR 1e-16		/* keeps saturated rows from zeroing the hessian */
 #define MIN_CHILD_HESS 1e-6		/* below this a side is empty up to rounding */
+#define PARALLEL_MIN_ROWS 16384	/* smaller nodes are not worth starting threads for */
 
 typedef struct grad_pair
 {
@@ -79,6 +82,7 @@ cm_gbt_default_params(cm_gbt_params *p)
 	p->colsample = 1;
 	p->scale_pos_weight = 1;
 	p->seed = 42;
+	p->threads = 1;
 }
 
 cm_status
@@ -99,6 +103,8 @@ cm_gbt_check_params(const cm_gbt_params *p)
 		return cm_fail(CM_ERR_INVALID, "subsample and colsample must be in (0, 1]");
 	if (!(p->scale_pos_weight > 0) || !isfinite(p->scale_pos_weight))
 		return cm_fail(CM_ERR_INVALID, "scale_pos_weight must be finite and > 0");
+	if (p->threads < 1 || p->threads > CM_GBT_MAX_THREADS)
+		return cm_fail(CM_ERR_INVALID, "threads must be between 1 and %d", CM_GBT_MAX_THREADS);
 	if (p->early_stopping_rounds < 0)
 		return cm_fail(CM_ERR_INVALID, "early_stopping_rounds must be >= 0");
 	return CM_OK;
@@ -447,14 +453,18 @@ hist_of(const trainer *t, int index)
 	return t->pool + (size_t) index * t->total_bins;
 }
 
-/* Sum the gradient pairs of rows[begin, end) into hist, per feature and bin. */
+/*
+ * Sum the gradient pairs of rows[begin, end) into hist for features [f0, f1).  Each (feature,
+ * bin) slot is summed over the rows in the same order whoever computes it, which is what
+ * makes results bit-identical whatever the thread count.
+ */
 static void
-build_histogram(const trainer *t, size_t begin, size_t end, grad_pair *hist)
+histogram_features(const trainer *t, size_t begin, size_t end, grad_pair *hist,
+				   uint32_t f0, uint32_t f1)
 {
 	const uint8_t *codes = t->data->codes;
 	uint32_t	nf = t->nf;
 
-	memset(hist, 0, t->total_bins * sizeof(grad_pair));
 	for (size_t k = begin; k < end; k++)
 	{
 		uint32_t	i = t->rows[k];
@@ -462,13 +472,75 @@ build_histogram(const trainer *t, size_t begin, size_t end, grad_pair *hist)
 		double		g = t->grad[i],
 					h = t->hess[i];
 
-		for (uint32_t j = 0; j < nf; j++)
+		for (uint32_t j = f0; j < f1; j++)
 		{
 			grad_pair  *slot = hist + t->offset[j] + row[j];
 
 			slot->g += g;
 			slot->h += h;
 		}
+	}
+}
+
+typedef struct histogram_job
+{
+	const trainer *t;
+	size_t		begin;
+	size_t		end;
+	grad_pair  *hist;
+	uint32_t	f0;
+	uint32_t	f1;
+} histogram_job;
+
+/* Worker thread body: pure computation, no allocation, no hooks. */
+static void *
+histogram_worker(void *arg)
+{
+	histogram_job *job = arg;
+
+	histogram_features(job->t, job->begin, job->end, job->hist, job->f0, job->f1);
+	return NULL;
+}
+
+/*
+ * Split the features among up to t->p->threads threads.  Workers start with every signal
+ * blocked, so the host's signal handlers (PostgreSQL's) only ever run on the calling thread.
+ * If a thread cannot be started, the calling thread does its share.
+ */
+static void
+build_histogram(const trainer *t, size_t begin, size_t end, grad_pair *hist)
+{
+	int			n_threads = t->p->threads;
+	histogram_job jobs[CM_GBT_MAX_THREADS];
+	pthread_t	ids[CM_GBT_MAX_THREADS];
+	bool		started[CM_GBT_MAX_THREADS] = {false};
+	sigset_t	all,
+				old;
+
+	memset(hist, 0, t->total_bins * sizeof(grad_pair));
+	if ((uint32_t) n_threads > t->nf)
+		n_threads = (int) t->nf;
+	if (n_threads <= 1 || end - begin < PARALLEL_MIN_ROWS)
+	{
+		histogram_features(t, begin, end, hist, 0, t->nf);
+		return;
+	}
+	for (int k = 0; k < n_threads; k++)
+		jobs[k] = (histogram_job) {t, begin, end, hist,
+			(uint32_t) ((uint64_t) t->nf * k / n_threads),
+		(uint32_t) ((uint64_t) t->nf * (k + 1) / n_threads)};
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int k = 1; k < n_threads; k++)
+		started[k] = pthread_create(&ids[k], NULL, histogram_worker, &jobs[k]) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	histogram_worker(&jobs[0]);
+	for (int k = 1; k < n_threads; k++)
+	{
+		if (started[k])
+			pthread_join(ids[k], NULL);
+		else
+			histogram_worker(&jobs[k]);
 	}
 }
 

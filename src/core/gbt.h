@@ -32,6 +32,7 @@
 #define CM_GBT_MAX_TREES 100000
 #define CM_GBT_MAX_DEPTH 16
 #define CM_GBT_MAX_NODES ((1u << (CM_GBT_MAX_DEPTH + 1)) - 1)
+#define CM_GBT_MAX_THREADS 64
 
 typedef enum cm_gbt_objective
 {
@@ -80,6 +81,8 @@ typedef struct cm_gbt_params
 	int			early_stopping_rounds;	/* 0 off; else stop after this many trees without
 										 * holdout improvement and keep the best */
 	uint64_t	seed;
+	int			threads;		/* 1 .. CM_GBT_MAX_THREADS: histogram builders; the model does
+								 * not depend on it */
 	/* optional: called on the calling thread after each tree */
 	void		(*progress) (void *arg, int trees_done, int trees_total);
 	void	   *progress_arg;

@@ -22,6 +22,7 @@
 #include "utils/varlena.h"
 
 #include <math.h>
+#include <unistd.h>
 
 #include "campaign.h"
 #include "../core/binning.h"
@@ -69,6 +70,7 @@ static const param_spec gbt_params[] = {
 	{"colsample", 1, 1e-6, 1.0, false},
 	{"scale_pos_weight", 1, 1e-6, 1e6, false},
 	{"early_stopping_rounds", 0, 0, CM_GBT_MAX_TREES, true},
+	{"threads", 0, 0, CM_GBT_MAX_THREADS, true},
 };
 
 #define N_COMMON lengthof(common_params)
@@ -635,6 +637,11 @@ gbt_params_from(const train_params *params, cm_gbt_params *gp)
 	gp->scale_pos_weight = param_value(params, "scale_pos_weight");
 	gp->early_stopping_rounds = (int) param_value(params, "early_stopping_rounds");
 	gp->seed = (uint64) param_value(params, "seed");
+	gp->threads = (int) param_value(params, "threads");
+	/* 0: as many as the machine has cores; always capped by campaign.max_train_threads */
+	if (gp->threads == 0)
+		gp->threads = (int) Max(1, sysconf(_SC_NPROCESSORS_ONLN));
+	gp->threads = Min(gp->threads, campaign_max_train_threads);
 }
 
 /* Refuse up front when the rows plus the fit's working memory exceed the limit. */

@@ -238,6 +238,49 @@ test_seed_determines_the_model(void **state)
 	cm_gbt_free(c);
 }
 
+/* Threads split the features, never the rows: the bytes are the same for any count. */
+static void
+test_thread_count_does_not_change_the_model(void **state)
+{
+	double	   *x,
+			   *y;
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_writer	first;
+
+	(void) state;
+	simulate_rule(40000, 8, &x, &y);
+	bin_rows(x, y, 40000, 3, 256, &bins, &data);
+	cm_gbt_default_params(&p);
+	p.trees = 5;
+	p.subsample = 0.9;
+	for (int threads = 1; threads <= 4; threads++)
+	{
+		cm_gbt	   *m;
+		cm_writer	w;
+
+		p.threads = threads;
+		assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+		encode_body(m, &w);
+		if (threads == 1)
+			first = w;
+		else
+		{
+			assert_true(w.len == first.len && memcmp(w.data, first.data, w.len) == 0);
+			cm_writer_free(&w);
+		}
+		cm_gbt_free(m);
+	}
+	p.threads = CM_GBT_MAX_THREADS + 1;
+	assert_int_equal(cm_gbt_check_params(&p), CM_ERR_INVALID);
+	cm_writer_free(&first);
+	free_rows(&bins, &data);
+	cm_free(x);
+	cm_free(y);
+}
+
 static void
 test_early_stopping_keeps_the_best(void **state)
 {
@@ -478,6 +521,7 @@ main(void)
 		HARNESS_TEST(test_missing_values_learn_a_direction),
 		HARNESS_TEST(test_learns_a_known_rule),
 		HARNESS_TEST(test_seed_determines_the_model),
+		HARNESS_TEST(test_thread_count_does_not_change_the_model),
 		HARNESS_TEST(test_early_stopping_keeps_the_best),
 		HARNESS_TEST(test_bad_params_and_labels),
 		HARNESS_TEST(test_interrupt_and_allocation_failure),
