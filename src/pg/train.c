@@ -658,8 +658,8 @@ check_gbt_memory(const train_input *in, int depth)
 		!cm_add_size(work, rows_bytes, &total) || total > limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("training model \"%s\" on %zu rows needs about %zu MB, over campaign.train_memory_limit",
-						in->model_name, in->binned.n_rows, total / (1024 * 1024)),
+				 errmsg("training model \"%s\" on %zu rows needs about %zu kB, over campaign.train_memory_limit (%d kB)",
+						in->model_name, in->binned.n_rows, total / 1024, campaign_train_memory_limit_kb),
 				 errhint("Raise campaign.train_memory_limit or train on fewer rows or features.")));
 }
 
