@@ -13,6 +13,7 @@ ROWS=${GBT_BENCH_ROWS:-1000000}
 
 echo "generating $ROWS voters"
 psql -q -v ON_ERROR_STOP=1 -v rows="$ROWS" <<'SQL'
+CREATE EXTENSION IF NOT EXISTS campaign CASCADE;
 DROP TABLE IF EXISTS bench_voters;
 -- Turnout depends on age (non-linear), vote history (missing for new registrants), party
 -- strength, contacts and their interaction with history, distance to the polls, and noise.
