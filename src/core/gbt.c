@@ -60,6 +60,8 @@ typedef struct trainer
 	float	   *hess;
 	double	   *margin;
 	uint32_t   *rows;
+	size_t		n_sampled;		/* rows[0, n_sampled) are this tree's rows */
+	uint8_t    *sampled;		/* per row: 1 when in this tree's rows */
 	uint32_t   *train_rows;
 	size_t		n_train;
 	uint8_t    *use_feature;
@@ -354,6 +356,8 @@ trainer_init(trainer *t, const cm_binned *data, const cm_bins *bins, const uint8
 	if (st == CM_OK)
 		st = cm_alloc_array(t->n_rows, sizeof(uint32_t), (void **) &t->train_rows);
 	if (st == CM_OK)
+		st = cm_alloc_array(t->n_rows, 1, (void **) &t->sampled);
+	if (st == CM_OK)
 		st = cm_alloc_array(t->nf, 1, (void **) &t->use_feature);
 	if (st == CM_OK)
 		st = cm_alloc_array(t->nf, sizeof(uint32_t), (void **) &t->feature_order);
@@ -379,6 +383,7 @@ trainer_free(trainer *t)
 	cm_free(t->margin);
 	cm_free(t->rows);
 	cm_free(t->train_rows);
+	cm_free(t->sampled);
 	cm_free(t->use_feature);
 	cm_free(t->feature_order);
 }
@@ -416,6 +421,10 @@ sample_rows(trainer *t)
 	for (size_t k = 0; k < t->n_train; k++)
 		if (t->p->subsample >= 1 || cm_rng_uniform(&t->rng) < t->p->subsample)
 			t->rows[n++] = t->train_rows[k];
+	memset(t->sampled, 0, t->n_rows);
+	for (size_t k = 0; k < n; k++)
+		t->sampled[t->rows[k]] = 1;
+	t->n_sampled = n;
 	return n;
 }
 
@@ -739,8 +748,13 @@ grow_tree(trainer *t)
 			CM_TRY(split_node(t, tree_start, e, &s, &sp));
 		else
 		{
-			make_leaf(t, &t->model->nodes[tree_start + e.node], e.g, e.h);
+			cm_gbt_node *leaf = &t->model->nodes[tree_start + e.node];
+
+			make_leaf(t, leaf, e.g, e.h);
 			t->free_hist[t->n_free++] = e.hist;
+			/* the leaf's rows are known: no need to walk the tree for them */
+			for (size_t k = e.begin; k < e.end; k++)
+				t->margin[t->rows[k]] += leaf->value;
 		}
 	}
 	return close_tree(t->model);
@@ -753,6 +767,20 @@ add_tree_to_margins(trainer *t, uint32_t tree)
 
 	for (size_t i = 0; i < t->n_rows; i++)
 		t->margin[i] += tree_value_codes(nodes, t->data->codes + i * t->nf);
+}
+
+/* Add the newest tree's output to the rows it was not grown on (holdout, subsampled out). */
+static void
+add_tree_to_other_margins(trainer *t)
+{
+	uint32_t	tree = t->model->n_trees - 1;
+	const cm_gbt_node *nodes = t->model->nodes + t->model->tree_start[tree];
+
+	if (t->n_sampled == t->n_rows)
+		return;
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (!t->sampled[i])
+			t->margin[i] += tree_value_codes(nodes, t->data->codes + i * t->nf);
 }
 
 static double
@@ -804,7 +832,7 @@ boost(trainer *t, const uint8_t *is_holdout, cm_gbt_info *info)
 	{
 		compute_gradients(t);
 		CM_TRY(grow_tree(t));
-		add_tree_to_margins(t, t->model->n_trees - 1);
+		add_tree_to_other_margins(t);
 		info->trees_built = k + 1;
 		if (t->p->progress)
 			t->p->progress(t->p->progress_arg, k + 1, t->p->trees);

@@ -108,6 +108,8 @@ typedef struct train_input
 	bool		binned_ready;
 	cm_binned	binned;			/* gbt: every row, one byte per cell */
 	int64		rows_skipped;	/* rows whose label is NULL */
+	Datum	   *values;			/* one deformed source row */
+	bool	   *nulls;
 } train_input;
 
 static double
@@ -396,17 +398,17 @@ quantize_sample(train_input *in)
 static void
 add_row(train_input *in, HeapTuple tuple, TupleDesc desc, double *x, MemoryContext data_cxt)
 {
-	bool		isnull;
-	Datum		d = heap_getattr(tuple, in->label_attno, desc, &isnull);
 	double		y;
 	MemoryContext old;
 
-	if (isnull)
+	/* deform once: heap_getattr per column is quadratic in the width of rows with NULLs */
+	heap_deform_tuple(tuple, desc, in->values, in->nulls);
+	if (in->nulls[in->label_attno - 1])
 	{
 		in->rows_skipped++;
 		return;
 	}
-	y = cm_pg_datum_to_double(d, in->label_type);
+	y = cm_pg_datum_to_double(in->values[in->label_attno - 1], in->label_type);
 	if (in->regression && !isfinite(y))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -418,8 +420,9 @@ add_row(train_input *in, HeapTuple tuple, TupleDesc desc, double *x, MemoryConte
 						in->label, y)));
 	for (int j = 0; j < in->n_features; j++)
 	{
-		d = heap_getattr(tuple, in->feature_attnos[j], desc, &isnull);
-		x[j] = isnull ? NAN : cm_pg_datum_to_double(d, in->feature_types[j]);
+		int			a = in->feature_attnos[j] - 1;
+
+		x[j] = in->nulls[a] ? NAN : cm_pg_datum_to_double(in->values[a], in->feature_types[j]);
 		in->present[j] += !isnan(x[j]);
 		if (isinf(x[j]))
 			ereport(ERROR,
@@ -466,6 +469,8 @@ read_source(train_input *in, const char *source, ArrayType *features, MemoryCont
 	cm_dataset_init(&in->data, (uint32) in->n_features,
 					(size_t) campaign_train_memory_limit_kb * 1024);
 	x = palloc(sizeof(double) * in->n_features);
+	in->values = palloc(sizeof(Datum) * portal->tupDesc->natts);
+	in->nulls = palloc(sizeof(bool) * portal->tupDesc->natts);
 	in->present = palloc0(sizeof(int64) * in->n_features);
 	for (;;)
 	{
