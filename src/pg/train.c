@@ -761,6 +761,8 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 	int			usecs;
 	cm_model   *model;
 
+	double		reading_seconds = (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC;
+
 	gbt_params_from(params, &gp);
 	gp.progress = gbt_progress;
 	gp.progress_arg = &ps;
@@ -779,6 +781,7 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 	append_json_number(&s, "trees", info.trees_kept, &first);
 	append_json_number(&s, "trees_built", info.trees_built, &first);
 	append_json_number(&s, "training_seconds", secs + usecs / 1e6, &first);
+	append_json_number(&s, "reading_seconds", reading_seconds, &first);
 	gbt_metrics(in, margin, is_holdout, n_holdout, &s, &first);
 	gbt_importance_json(in, fit, &s);
 	appendStringInfoChar(&s, '}');
