@@ -324,6 +324,7 @@ trainer_init(trainer *t, const cm_binned *data, const cm_bins *bins, const uint8
 {
 	cm_status	st;
 	int			n_hist = p->depth + 2;
+	size_t		pool_slots;
 
 	memset(t, 0, sizeof(*t));
 	t->data = data;
@@ -340,7 +341,9 @@ trainer_init(trainer *t, const cm_binned *data, const cm_bins *bins, const uint8
 		t->offset[j] = t->total_bins;
 		t->total_bins += (size_t) cm_bins_count(bins, j);
 	}
-	st = cm_alloc_array(t->total_bins * (size_t) n_hist, sizeof(grad_pair), (void **) &t->pool);
+	if (!cm_mul_size(t->total_bins, (size_t) n_hist, &pool_slots))
+		return cm_fail(CM_ERR_LIMIT, "histogram pool size overflows");
+	st = cm_alloc_array(pool_slots, sizeof(grad_pair), (void **) &t->pool);
 	if (st == CM_OK)
 		st = cm_alloc_array((size_t) n_hist, sizeof(int), (void **) &t->free_hist);
 	if (st == CM_OK)
