@@ -471,22 +471,28 @@ hist_of(const trainer *t, int index)
  * makes results bit-identical whatever the thread count.
  */
 static void
-histogram_features(const trainer *t, size_t begin, size_t end, grad_pair *hist,
+histogram_features(const trainer *t, size_t begin, size_t end, grad_pair *restrict hist,
 				   uint32_t f0, uint32_t f1)
 {
-	const uint8_t *codes = t->data->codes;
+	/* restrict locals: the glue is built with -fno-strict-aliasing, and without them every
+	 * store into hist would force the offsets and gradients to be reloaded */
+	const uint8_t *restrict codes = t->data->codes;
+	const uint32_t *restrict rows = t->rows;
+	const size_t *restrict offset = t->offset;
+	const float *restrict grad = t->grad;
+	const float *restrict hess = t->hess;
 	uint32_t	nf = t->nf;
 
 	for (size_t k = begin; k < end; k++)
 	{
-		uint32_t	i = t->rows[k];
+		uint32_t	i = rows[k];
 		const uint8_t *row = codes + (size_t) i * nf;
-		double		g = t->grad[i],
-					h = t->hess[i];
+		double		g = grad[i],
+					h = hess[i];
 
 		for (uint32_t j = f0; j < f1; j++)
 		{
-			grad_pair  *slot = hist + t->offset[j] + row[j];
+			grad_pair  *slot = hist + offset[j] + row[j];
 
 			slot->g += g;
 			slot->h += h;
