@@ -20,7 +20,7 @@ PG_CFLAGS   = -Wall -Wextra -Werror
 # PostgreSQL's own headers trip -Wextra (unused parameters in inline functions): read them as
 # system headers, so the warnings that remain are ours.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
-SHLIB_LINK  = -lm
+SHLIB_LINK  = -lm -lpthread
 EXTRA_CLEAN = results regression.diffs regression.out src/core/test/bin
 
 PG_CONFIG ?= pg_config

@@ -72,7 +72,8 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'train_voters', 'turnout
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'train_voters', 'turnout', ARRAY['age'], 'logistic', '{"seed": 1.5}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'train_voters', 'turnout', ARRAY['age'], 'logistic', '[1, 2]')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'train_voters', 'turnout', ARRAY['age'], 'svm')$$);
-SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'train_voters', 'turnout', ARRAY['age'])$$);
+-- gbt is the default algorithm; logistic's parameters do not apply to it.
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'train_voters', 'turnout', ARRAY['age'], params => '{"l2": 1}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train(NULL, 'train_voters', 'turnout', NULL, 'logistic')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', NULL, 'turnout', NULL, 'logistic')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'train_voters', NULL, NULL, 'logistic')$$);

@@ -1,5 +1,6 @@
 /* model.c - the model container codec and the algorithm registry. */
 #include "model.h"
+#include "gbt.h"
 #include "logistic.h"
 #include "memory.h"
 
@@ -7,6 +8,7 @@
 
 static const cm_algorithm_ops *const algorithms[] = {
 	&cm_logistic_ops,
+	&cm_gbt_ops,
 };
 
 #define N_ALGORITHMS (sizeof(algorithms) / sizeof(algorithms[0]))

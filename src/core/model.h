@@ -31,7 +31,8 @@
 
 typedef enum cm_algorithm
 {
-	CM_ALGORITHM_LOGISTIC = 1
+	CM_ALGORITHM_LOGISTIC = 1,
+	CM_ALGORITHM_GBT = 2
 } cm_algorithm;
 
 typedef enum cm_feature_type

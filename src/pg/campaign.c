@@ -16,6 +16,7 @@
 PG_MODULE_MAGIC;
 
 int			campaign_train_memory_limit_kb = 1024 * 1024;
+int			campaign_max_train_threads = 8;
 
 void		_PG_init(void);
 
@@ -50,6 +51,12 @@ define_settings(void)
 							&campaign_train_memory_limit_kb,
 							1024 * 1024, 1024, INT_MAX,
 							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("campaign.max_train_threads",
+							"Most threads campaign.train may use to build tree histograms.",
+							"Caps the threads parameter of algorithm gbt; results do not depend on it.",
+							&campaign_max_train_threads,
+							8, 1, 64,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("campaign");
 #else

@@ -12,6 +12,7 @@
 
 /* GUC values (campaign.c) */
 extern int	campaign_train_memory_limit_kb;
+extern int	campaign_max_train_threads;
 
 /* status.c: raise a core failure as an ERROR with the SQLSTATE of its status. */
 void		cm_pg_raise(cm_status status, const char *what) pg_attribute_noreturn();

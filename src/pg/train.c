@@ -22,13 +22,20 @@
 #include "utils/varlena.h"
 
 #include <math.h>
+#include <unistd.h>
 
 #include "campaign.h"
+#include "../core/binning.h"
 #include "../core/dataset.h"
+#include "../core/gbt.h"
 #include "../core/logistic.h"
+#include "../core/memory.h"
 #include "../core/metrics.h"
 
 #define FETCH_BATCH 10000
+/* rows buffered as doubles to place the bin edges: 200k, or fewer for wide sources (32 MB) */
+#define GBT_SAMPLE_ROWS(n_features) Max(1000, Min(200000, (4 * 1024 * 1024) / (n_features)))
+#define PROGRESS_EVERY_MS 5000
 
 /* One tunable of an algorithm: its default and inclusive range. */
 typedef struct param_spec
@@ -51,21 +58,43 @@ static const param_spec logistic_params[] = {
 	{"tolerance", 1e-8, 1e-15, 1.0, false},
 };
 
+static const param_spec gbt_params[] = {
+	{"trees", 100, 1, CM_GBT_MAX_TREES, true},
+	{"depth", 6, 1, CM_GBT_MAX_DEPTH, true},
+	{"learning_rate", 0.1, 1e-6, 1.0, false},
+	{"bins", 256, 3, CM_BINS_MAX, true},
+	{"min_child_weight", 1, 0, 1e12, false},
+	{"lambda", 1, 0, 1e12, false},
+	{"gamma", 0, 0, 1e12, false},
+	{"subsample", 1, 1e-6, 1.0, false},
+	{"colsample", 1, 1e-6, 1.0, false},
+	{"scale_pos_weight", 1, 1e-6, 1e6, false},
+	{"early_stopping_rounds", 0, 0, CM_GBT_MAX_TREES, true},
+	{"threads", 0, 0, CM_GBT_MAX_THREADS, true},
+};
+
 #define N_COMMON lengthof(common_params)
 #define N_LOGISTIC lengthof(logistic_params)
-#define MAX_PARAMS (N_COMMON + N_LOGISTIC)
+#define N_GBT lengthof(gbt_params)
+#define MAX_PARAMS (N_COMMON + N_GBT)
 
 typedef struct train_params
 {
 	const param_spec *spec[MAX_PARAMS];
 	double		value[MAX_PARAMS];
 	int			n;
+	bool		gbt;
+	bool		regression;		/* gbt objective "regression" (else "binary") */
 } train_params;
 
 /* The columns and rows of a training request. */
 typedef struct train_input
 {
 	const char *model_name;
+	const char *algorithm;
+	bool		gbt;
+	bool		regression;
+	int			max_bins;
 	char	   *label;
 	int			label_attno;
 	Oid			label_type;
@@ -74,8 +103,13 @@ typedef struct train_input
 	int		   *feature_attnos;
 	Oid		   *feature_types;
 	int64	   *present;		/* per feature: rows where it is not NULL or NaN */
-	cm_dataset	data;
+	cm_dataset	data;			/* logistic: every row; gbt: the sample that places bin edges */
+	cm_bins		bins;			/* gbt: bin edges, once placed */
+	bool		binned_ready;
+	cm_binned	binned;			/* gbt: every row, one byte per cell */
 	int64		rows_skipped;	/* rows whose label is NULL */
+	Datum	   *values;			/* one deformed source row */
+	bool	   *nulls;
 } train_input;
 
 static double
@@ -106,12 +140,25 @@ valid_param_list(const train_params *params)
 	initStringInfo(&s);
 	for (int i = 0; i < params->n; i++)
 		appendStringInfo(&s, "%s%s", i ? ", " : "", params->spec[i]->name);
+	if (params->gbt)
+		appendStringInfoString(&s, ", objective");
 	return s.data;
 }
 
 static void
 set_param(train_params *params, const char *key, JsonbValue *v, const char *algorithm)
 {
+	if (params->gbt && strcmp(key, "objective") == 0)
+	{
+		char	   *o = v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) : "";
+
+		if (strcmp(o, "binary") != 0 && strcmp(o, "regression") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"objective\" must be \"binary\" or \"regression\"")));
+		params->regression = strcmp(o, "regression") == 0;
+		return;
+	}
 	for (int i = 0; i < params->n; i++)
 	{
 		const param_spec *spec = params->spec[i];
@@ -147,8 +194,13 @@ parse_params(Jsonb *jb, const char *algorithm, train_params *params)
 	char	   *key = NULL;
 
 	params->n = 0;
+	params->gbt = strcmp(algorithm, "gbt") == 0;
+	params->regression = false;
 	add_specs(params, common_params, N_COMMON);
-	add_specs(params, logistic_params, N_LOGISTIC);
+	if (params->gbt)
+		add_specs(params, gbt_params, N_GBT);
+	else
+		add_specs(params, logistic_params, N_LOGISTIC);
 	if (!JB_ROOT_IS_OBJECT(jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -185,6 +237,8 @@ params_json(const train_params *params)
 	appendStringInfoChar(&s, '{');
 	for (int i = 0; i < params->n; i++)
 		append_json_number(&s, params->spec[i]->name, params->value[i], &first);
+	if (params->gbt)
+		appendStringInfo(&s, ", \"objective\": \"%s\"", params->regression ? "regression" : "binary");
 	appendStringInfoChar(&s, '}');
 	return s.data;
 }
@@ -237,8 +291,8 @@ add_feature(train_input *in, TupleDesc desc, int attno)
 	if (!cm_pg_feature_type_of(type, &kind))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("feature \"%s\" has type %s, which algorithm \"logistic\" cannot use",
-						NameStr(att->attname), format_type_be(att->atttypid)),
+				 errmsg("feature \"%s\" has type %s, which algorithm \"%s\" cannot use",
+						NameStr(att->attname), format_type_be(att->atttypid), in->algorithm),
 				 errhint("Features must be numeric, integer or boolean columns; list the ones to use in features.")));
 	for (int i = 0; i < in->n_features; i++)
 		if (in->feature_attnos[i] == attno)
@@ -266,8 +320,9 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 	if (!cm_pg_feature_type_of(in->label_type, &kind))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("label column \"%s\" has type %s; it must be boolean or a number 0/1",
-						in->label, format_type_be(in->label_type))));
+				 errmsg("label column \"%s\" has type %s; it must be %s",
+						in->label, format_type_be(in->label_type),
+						in->regression ? "a number" : "boolean or a number 0/1")));
 	if (features)
 	{
 		Datum	   *names;
@@ -312,37 +367,62 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no feature columns to train on")));
-	if (in->n_features > CM_LOGISTIC_MAX_FEATURES)
+	if (!in->gbt && in->n_features > CM_LOGISTIC_MAX_FEATURES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%d features is more than the %d logistic regression supports",
 						in->n_features, CM_LOGISTIC_MAX_FEATURES)));
 }
 
+/*
+ * gbt: place the bin edges on the rows buffered so far, quantize them and drop the doubles;
+ * every later row is quantized as it is read.
+ */
+static void
+quantize_sample(train_input *in)
+{
+	size_t		max_bytes = (size_t) campaign_train_memory_limit_kb * 1024;
+
+	CM_PG_CHECK(cm_bins_fit(in->data.x, in->data.n_rows, in->data.n_features, in->max_bins,
+							&in->bins), "could not place the bin edges");
+	cm_binned_init(&in->binned, in->data.n_features, max_bytes);
+	for (size_t i = 0; i < in->data.n_rows; i++)
+		CM_PG_CHECK(cm_binned_add_row(&in->binned, &in->bins,
+									  in->data.x + i * in->data.n_features, in->data.y[i]),
+					"could not hold the training rows");
+	cm_dataset_free(&in->data);
+	in->binned_ready = true;
+}
+
 /* Append one fetched row to the dataset, validating label and features. */
 static void
 add_row(train_input *in, HeapTuple tuple, TupleDesc desc, double *x, MemoryContext data_cxt)
 {
-	bool		isnull;
-	Datum		d = heap_getattr(tuple, in->label_attno, desc, &isnull);
 	double		y;
 	MemoryContext old;
 
-	if (isnull)
+	/* deform once: heap_getattr per column is quadratic in the width of rows with NULLs */
+	heap_deform_tuple(tuple, desc, in->values, in->nulls);
+	if (in->nulls[in->label_attno - 1])
 	{
 		in->rows_skipped++;
 		return;
 	}
-	y = cm_pg_datum_to_double(d, in->label_type);
-	if (y != 0.0 && y != 1.0)
+	y = cm_pg_datum_to_double(in->values[in->label_attno - 1], in->label_type);
+	if (in->regression && !isfinite(y))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("label \"%s\" is not a finite number", in->label)));
+	if (!in->regression && y != 0.0 && y != 1.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("label \"%s\" has the value %g; a binary model needs 0/1 or boolean labels",
 						in->label, y)));
 	for (int j = 0; j < in->n_features; j++)
 	{
-		d = heap_getattr(tuple, in->feature_attnos[j], desc, &isnull);
-		x[j] = isnull ? NAN : cm_pg_datum_to_double(d, in->feature_types[j]);
+		int			a = in->feature_attnos[j] - 1;
+
+		x[j] = in->nulls[a] ? NAN : cm_pg_datum_to_double(in->values[a], in->feature_types[j]);
 		in->present[j] += !isnan(x[j]);
 		if (isinf(x[j]))
 			ereport(ERROR,
@@ -351,7 +431,15 @@ add_row(train_input *in, HeapTuple tuple, TupleDesc desc, double *x, MemoryConte
 					 errhint("Use NULL for a missing value.")));
 	}
 	old = MemoryContextSwitchTo(data_cxt);
-	CM_PG_CHECK(cm_dataset_add_row(&in->data, x, y), "could not hold the training rows");
+	if (in->binned_ready)
+		CM_PG_CHECK(cm_binned_add_row(&in->binned, &in->bins, x, y),
+					"could not hold the training rows");
+	else
+	{
+		CM_PG_CHECK(cm_dataset_add_row(&in->data, x, y), "could not hold the training rows");
+		if (in->gbt && in->data.n_rows >= (size_t) GBT_SAMPLE_ROWS(in->n_features))
+			quantize_sample(in);
+	}
 	MemoryContextSwitchTo(old);
 }
 
@@ -381,6 +469,8 @@ read_source(train_input *in, const char *source, ArrayType *features, MemoryCont
 	cm_dataset_init(&in->data, (uint32) in->n_features,
 					(size_t) campaign_train_memory_limit_kb * 1024);
 	x = palloc(sizeof(double) * in->n_features);
+	in->values = palloc(sizeof(Datum) * portal->tupDesc->natts);
+	in->nulls = palloc(sizeof(bool) * portal->tupDesc->natts);
 	in->present = palloc0(sizeof(int64) * in->n_features);
 	for (;;)
 	{
@@ -393,6 +483,13 @@ read_source(train_input *in, const char *source, ArrayType *features, MemoryCont
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+	if (in->gbt && !in->binned_ready && in->data.n_rows > 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(data_cxt);
+
+		quantize_sample(in);
+		MemoryContextSwitchTo(old);
+	}
 	/* names and types must outlive SPI: copy them into the data context */
 	{
 		MemoryContext old = MemoryContextSwitchTo(data_cxt);
@@ -406,7 +503,7 @@ read_source(train_input *in, const char *source, ArrayType *features, MemoryCont
 		MemoryContextSwitchTo(old);
 	}
 	error_context_stack = callback.previous;
-	if (in->data.n_rows == 0)
+	if ((in->binned_ready ? in->binned.n_rows : in->data.n_rows) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("the source of model \"%s\" has no rows with a non-NULL label",
@@ -503,6 +600,200 @@ fit_and_store(train_input *in, const train_params *params, TimestampTz started)
 	return cm_pg_store_model(in->model_name, model, in->label, pj, metrics);
 }
 
+/* ---- gbt ---------------------------------------------------------------------------------- */
+
+typedef struct progress_state
+{
+	const char *model_name;
+	TimestampTz started;
+	TimestampTz last;
+} progress_state;
+
+/* Called by the core after each tree, on this backend's thread: a NOTICE every few seconds. */
+static void
+gbt_progress(void *arg, int done, int total)
+{
+	progress_state *ps = arg;
+	TimestampTz now = GetCurrentTimestamp();
+	double		elapsed;
+
+	if (!TimestampDifferenceExceeds(ps->last, now, PROGRESS_EVERY_MS) || done == total)
+		return;
+	ps->last = now;
+	elapsed = (double) (now - ps->started) / USECS_PER_SEC;
+	ereport(NOTICE,
+			(errmsg("training model \"%s\": %d of %d trees, %.1f s elapsed, about %.0f s left",
+					ps->model_name, done, total, elapsed, elapsed / done * (total - done))));
+}
+
+static void
+gbt_params_from(const train_params *params, cm_gbt_params *gp)
+{
+	cm_gbt_default_params(gp);
+	gp->objective = params->regression ? CM_GBT_REGRESSION : CM_GBT_BINARY;
+	gp->trees = (int) param_value(params, "trees");
+	gp->depth = (int) param_value(params, "depth");
+	gp->learning_rate = param_value(params, "learning_rate");
+	gp->min_child_weight = param_value(params, "min_child_weight");
+	gp->lambda = param_value(params, "lambda");
+	gp->gamma = param_value(params, "gamma");
+	gp->subsample = param_value(params, "subsample");
+	gp->colsample = param_value(params, "colsample");
+	gp->scale_pos_weight = param_value(params, "scale_pos_weight");
+	gp->early_stopping_rounds = (int) param_value(params, "early_stopping_rounds");
+	gp->seed = (uint64) param_value(params, "seed");
+	gp->threads = (int) param_value(params, "threads");
+	/* 0: as many as the machine has cores; always capped by campaign.max_train_threads */
+	if (gp->threads == 0)
+		gp->threads = (int) Max(1, sysconf(_SC_NPROCESSORS_ONLN));
+	gp->threads = Min(gp->threads, campaign_max_train_threads);
+}
+
+/* Refuse up front when the rows plus the fit's working memory exceed the limit. */
+static void
+check_gbt_memory(const train_input *in, int depth)
+{
+	size_t		work,
+				rows_bytes,
+				total,
+				limit = (size_t) campaign_train_memory_limit_kb * 1024;
+
+	if (!cm_gbt_fit_memory(in->binned.n_rows, &in->bins, depth, &work) ||
+		!cm_mul_size(in->binned.cap_rows, (size_t) in->n_features + sizeof(float), &rows_bytes) ||
+		!cm_add_size(work, rows_bytes, &total) || total > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("training model \"%s\" on %zu rows needs about %zu kB, over campaign.train_memory_limit (%d kB)",
+						in->model_name, in->binned.n_rows, total / 1024, campaign_train_memory_limit_kb),
+				 errhint("Raise campaign.train_memory_limit or train on fewer rows or features.")));
+}
+
+/* Holdout (or training) metrics from the margins the core returned. */
+static void
+gbt_metrics(const train_input *in, const double *margin, const uint8_t *is_holdout,
+			size_t n_holdout, StringInfo s, bool *first)
+{
+	bool		on_holdout = n_holdout > 0;
+	size_t		n = 0;
+	double	   *p = palloc(sizeof(double) * in->binned.n_rows);
+	double	   *y = palloc(sizeof(double) * in->binned.n_rows);
+
+	for (size_t i = 0; i < in->binned.n_rows; i++)
+		if (!on_holdout || is_holdout[i])
+		{
+			p[n] = in->regression ? margin[i] : 1 / (1 + exp(-margin[i]));
+			y[n++] = in->binned.y[i];
+		}
+	if (in->regression)
+	{
+		double		se = 0,
+					ae = 0,
+					mean = 0,
+					ss = 0;
+
+		for (size_t i = 0; i < n; i++)
+			mean += y[i] / n;
+		for (size_t i = 0; i < n; i++)
+		{
+			se += (p[i] - y[i]) * (p[i] - y[i]);
+			ae += fabs(p[i] - y[i]);
+			ss += (y[i] - mean) * (y[i] - mean);
+		}
+		append_json_number(s, "rmse", sqrt(se / n), first);
+		append_json_number(s, "mae", ae / n, first);
+		append_json_number(s, "r2", ss > 0 ? 1 - se / ss : NAN, first);
+		append_json_number(s, "mean", mean, first);
+	}
+	else
+	{
+		cm_binary_metrics m;
+
+		CM_PG_CHECK(cm_binary_metrics_compute(p, y, n, &m), "could not evaluate the model");
+		append_json_number(s, "auc", m.auc, first);
+		append_json_number(s, "logloss", m.logloss, first);
+		append_json_number(s, "brier", m.brier, first);
+		append_json_number(s, "base_rate", m.base_rate, first);
+	}
+	appendStringInfo(s, ", \"evaluated_on\": \"%s\"", on_holdout ? "holdout" : "training");
+}
+
+/* "feature_importance": [{"feature": ..., "gain": ..., "cover": ..., "splits": ...}, ...] */
+static void
+gbt_importance_json(const train_input *in, const cm_gbt *fit, StringInfo s)
+{
+	double	   *gain = palloc(sizeof(double) * in->n_features);
+	double	   *cover = palloc(sizeof(double) * in->n_features);
+	double	   *splits = palloc(sizeof(double) * in->n_features);
+
+	cm_gbt_importance(fit, gain, cover, splits);
+	appendStringInfoString(s, ", \"feature_importance\": [");
+	for (int j = 0; j < in->n_features; j++)
+	{
+		bool		first = true;
+
+		appendStringInfoString(s, j ? ", {\"feature\": " : "{\"feature\": ");
+		escape_json(s, in->feature_names[j]);
+		first = false;
+		append_json_number(s, "gain", gain[j], &first);
+		append_json_number(s, "cover", cover[j], &first);
+		append_json_number(s, "splits", splits[j], &first);
+		appendStringInfoChar(s, '}');
+	}
+	appendStringInfoChar(s, ']');
+}
+
+static int64
+gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz started)
+{
+	cm_gbt_params gp;
+	cm_gbt_info info;
+	cm_gbt	   *fit;
+	size_t		n_rows = in->binned.n_rows,
+				n_holdout;
+	uint8_t    *is_holdout = palloc(n_rows);
+	double	   *margin;
+	progress_state ps = {in->model_name, started, started};
+	char	   *pj = params_json(params);
+	uint8_t    *kinds = palloc(in->n_features);
+	StringInfoData s;
+	bool		first = true;
+	long		secs;
+	int			usecs;
+	cm_model   *model;
+
+	double		reading_seconds = (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC;
+
+	gbt_params_from(params, &gp);
+	gp.progress = gbt_progress;
+	gp.progress_arg = &ps;
+	check_gbt_memory(in, gp.depth);
+	margin = palloc_extended(sizeof(double) * n_rows, MCXT_ALLOC_HUGE);
+	cm_dataset_split(n_rows, param_value(params, "holdout"), gp.seed, is_holdout, &n_holdout);
+	CM_PG_CHECK(cm_gbt_fit(&in->binned, &in->bins, is_holdout, &gp, &fit, &info, margin),
+				psprintf("could not train model \"%s\"", in->model_name));
+	TimestampDifference(started, GetCurrentTimestamp(), &secs, &usecs);
+	initStringInfo(&s);
+	appendStringInfoChar(&s, '{');
+	append_json_number(&s, "rows", (double) n_rows, &first);
+	append_json_number(&s, "rows_train", (double) info.rows_train, &first);
+	append_json_number(&s, "rows_holdout", (double) n_holdout, &first);
+	append_json_number(&s, "rows_skipped", (double) in->rows_skipped, &first);
+	append_json_number(&s, "trees", info.trees_kept, &first);
+	append_json_number(&s, "trees_built", info.trees_built, &first);
+	append_json_number(&s, "training_seconds", secs + usecs / 1e6, &first);
+	append_json_number(&s, "reading_seconds", reading_seconds, &first);
+	gbt_metrics(in, margin, is_holdout, n_holdout, &s, &first);
+	gbt_importance_json(in, fit, &s);
+	appendStringInfoChar(&s, '}');
+	for (int j = 0; j < in->n_features; j++)
+		cm_pg_feature_type_of(in->feature_types[j], (cm_feature_type *) &kinds[j]);
+	CM_PG_CHECK(cm_model_create(CM_ALGORITHM_GBT, (uint32) in->n_features,
+								(const char *const *) in->feature_names, kinds,
+								metadata_json(in->label, pj, s.data), fit, &model),
+				"could not build the model");
+	return cm_pg_store_model(in->model_name, model, in->label, pj, s.data);
+}
+
 static char *
 required_text(FunctionCallInfo fcinfo, int arg, const char *name)
 {
@@ -533,24 +824,24 @@ train(PG_FUNCTION_ARGS)
 	in.model_name = required_text(fcinfo, 0, "model name");
 	in.label = required_text(fcinfo, 2, "label");
 	cm_pg_check_model_name(in.model_name);
-	if (strcmp(algorithm, "gbt") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("algorithm \"gbt\" is not available in this version of campaign"),
-				 errhint("Use algorithm => 'logistic'.")));
-	if (strcmp(algorithm, "logistic") != 0)
+	if (strcmp(algorithm, "logistic") != 0 && strcmp(algorithm, "gbt") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown algorithm \"%s\"", algorithm),
-				 errhint("Valid algorithms: logistic.")));
+				 errhint("Valid algorithms: gbt, logistic.")));
 	parse_params(PG_ARGISNULL(5) ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
 				 PG_GETARG_JSONB_P(5), algorithm, &params);
+	in.algorithm = algorithm;
+	in.gbt = params.gbt;
+	in.regression = params.regression;
+	in.max_bins = in.gbt ? (int) param_value(&params, "bins") : 0;
 	data_cxt = AllocSetContextCreate(CurrentMemoryContext, "campaign train", ALLOCSET_DEFAULT_SIZES);
 	read_source(&in, source, PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), data_cxt);
 	{
 		MemoryContext old = MemoryContextSwitchTo(data_cxt);
 
-		id = fit_and_store(&in, &params, started);
+		id = in.gbt ? gbt_fit_and_store(&in, &params, started) :
+			fit_and_store(&in, &params, started);
 		MemoryContextSwitchTo(old);
 	}
 	MemoryContextDelete(data_cxt);

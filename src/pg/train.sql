@@ -14,3 +14,17 @@ RETURNS bigint
     AS 'MODULE_PATHNAME', 'train' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION campaign.train(text, text, text, text[], text, jsonb) IS
     'Train a model on a table, view or SELECT query and store it as a new version; returns its id';
+
+CREATE VIEW campaign.feature_importance AS
+SELECT m.name AS model,
+       m.version,
+       f.feature,
+       f.gain,
+       f.cover,
+       f.splits
+FROM campaign.models m,
+     pg_catalog.jsonb_to_recordset(m.metrics -> 'feature_importance')
+         AS f(feature text, gain float8, cover float8, splits bigint)
+WHERE m.algorithm OPERATOR(pg_catalog.=) 'gbt';
+COMMENT ON VIEW campaign.feature_importance IS
+    'Per-feature importance of gradient-boosted models: total split gain, hessian cover and split count';

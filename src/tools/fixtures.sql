@@ -12,6 +12,9 @@ SELECT i AS voter_id,
        'P-' || lpad((1 + abs(hashint4(i + 6000003)) % 12)::text, 2, '0') AS precinct,
        (ARRAY['dem', 'rep', 'ind'])[1 + abs(hashint4(i + 7000003)) % 3] AS party
 FROM generate_series(1, 3000) i;
+ALTER TABLE voters ADD COLUMN miles_to_poll float8;
+UPDATE voters SET miles_to_poll = CASE WHEN voter_id % 17 = 0 THEN NULL
+                                       ELSE (abs(hashint4(voter_id + 1500007)) % 120) / 10.0 END;
 ALTER TABLE voters ADD COLUMN voted_2024 boolean;
 UPDATE voters SET voted_2024 = abs(hashint4(voter_id + 5000003)) / 2147483648.0
     < 1 / (1 + exp(-(-2.2 + 0.03 * age + 1.1 * voted_2020::int + 0.9 * voted_2022::int

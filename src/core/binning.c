@@ -1,0 +1,176 @@
+/* binning.c - quantile cut points and the one-byte-per-cell training matrix. */
+#include "binning.h"
+#include "memory.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CUTS (CM_BINS_MAX - 2)
+
+static int
+compare_doubles(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Cut points of one sorted column of n finite values; returns how many. */
+static uint16_t
+column_cuts(const double *sorted, size_t n, int value_bins, double *cuts)
+{
+	size_t		distinct = 0;
+	uint16_t	k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		distinct += (i == 0 || sorted[i] != sorted[i - 1]);
+	if (distinct <= (size_t) value_bins)
+	{
+		/* one bin per value: cut at every value but the largest */
+		for (size_t i = 0; i + 1 < n; i++)
+			if (sorted[i] != sorted[i + 1])
+				cuts[k++] = sorted[i];
+		return k;
+	}
+	for (int b = 1; b < value_bins; b++)
+	{
+		double		c = sorted[(size_t) ((double) n * b / value_bins)];
+
+		/* a cut equal to the maximum would leave an empty last bin */
+		if (c < sorted[n - 1] && (k == 0 || c > cuts[k - 1]))
+			cuts[k++] = c;
+	}
+	return k;
+}
+
+cm_status
+cm_bins_fit(const double *sample, size_t n_rows, uint32_t n_features, int max_bins,
+			cm_bins *out)
+{
+	double	   *column;
+	cm_status	st;
+
+	memset(out, 0, sizeof(*out));
+	if (max_bins < 3 || max_bins > CM_BINS_MAX)
+		return cm_fail(CM_ERR_INVALID, "bins must be between 3 and %d, not %d", CM_BINS_MAX,
+					   max_bins);
+	out->n_features = n_features;
+	CM_TRY(cm_alloc_array(n_rows, sizeof(double), (void **) &column));
+	st = cm_alloc_array(n_features, sizeof(uint16_t), (void **) &out->n_cuts);
+	if (st == CM_OK)
+		st = cm_alloc_array(n_features, MAX_CUTS * sizeof(double), (void **) &out->cuts);
+	for (uint32_t j = 0; j < n_features && st == CM_OK; j++)
+	{
+		size_t		n = 0;
+
+		for (size_t i = 0; i < n_rows; i++)
+			if (!isnan(sample[i * n_features + j]))
+				column[n++] = sample[i * n_features + j];
+		qsort(column, n, sizeof(double), compare_doubles);
+		out->n_cuts[j] = column_cuts(column, n, max_bins - 1, out->cuts + (size_t) j * MAX_CUTS);
+		st = cm_check_interrupts();
+	}
+	cm_free(column);
+	if (st != CM_OK)
+		cm_bins_free(out);
+	return st;
+}
+
+void
+cm_bins_free(cm_bins *bins)
+{
+	cm_free(bins->n_cuts);
+	cm_free(bins->cuts);
+	bins->n_cuts = NULL;
+	bins->cuts = NULL;
+}
+
+uint8_t
+cm_bins_code(const cm_bins *bins, uint32_t j, double v)
+{
+	const double *cuts = bins->cuts + (size_t) j * MAX_CUTS;
+	int			lo = 0,
+				hi = bins->n_cuts[j];
+
+	if (isnan(v))
+		return 0;
+	/* first cut >= v: the number of cuts below v */
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (cuts[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint8_t) (lo + 1);
+}
+
+void
+cm_binned_init(cm_binned *data, uint32_t n_features, size_t max_bytes)
+{
+	memset(data, 0, sizeof(*data));
+	data->n_features = n_features;
+	data->max_bytes = max_bytes;
+}
+
+void
+cm_binned_free(cm_binned *data)
+{
+	cm_free(data->codes);
+	cm_free(data->y);
+	data->codes = NULL;
+	data->y = NULL;
+	data->n_rows = data->cap_rows = 0;
+}
+
+static cm_status
+binned_grow(cm_binned *data)
+{
+	size_t		cap = data->cap_rows ? data->cap_rows : 4096;
+	size_t		total;
+	uint8_t    *codes;
+	float	   *y;
+
+	if (!cm_mul_size(cap, 2, &cap) ||
+		!cm_mul_size(cap, (size_t) data->n_features + sizeof(float), &total))
+		return cm_fail(CM_ERR_LIMIT, "training set size overflows");
+	if (data->max_bytes && total > data->max_bytes)
+		return cm_fail(CM_ERR_LIMIT,
+					   "training set of more than %zu rows needs %zu bytes, over the limit of %zu bytes",
+					   data->n_rows, total, data->max_bytes);
+	CM_TRY(cm_alloc_array(cap, data->n_features, (void **) &codes));
+	if (cm_alloc_array(cap, sizeof(float), (void **) &y) != CM_OK)
+	{
+		cm_free(codes);
+		return CM_ERR_NOMEM;
+	}
+	if (data->n_rows)
+	{
+		memcpy(codes, data->codes, data->n_rows * data->n_features);
+		memcpy(y, data->y, data->n_rows * sizeof(float));
+	}
+	cm_free(data->codes);
+	cm_free(data->y);
+	data->codes = codes;
+	data->y = y;
+	data->cap_rows = cap;
+	return CM_OK;
+}
+
+cm_status
+cm_binned_add_row(cm_binned *data, const cm_bins *bins, const double *x, double y)
+{
+	uint8_t    *row;
+
+	if (data->n_rows == data->cap_rows)
+		CM_TRY(binned_grow(data));
+	row = data->codes + data->n_rows * data->n_features;
+	for (uint32_t j = 0; j < data->n_features; j++)
+		row[j] = cm_bins_code(bins, j, x[j]);
+	data->y[data->n_rows++] = (float) y;
+	return CM_OK;
+}

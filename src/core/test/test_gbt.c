@@ -1,0 +1,534 @@
+/* test_gbt.c - gradient-boosted trees: hand-computed splits, a known rule, determinism, codec. */
+#include "harness.h"
+#include "binning.h"
+#include "buffer.h"
+#include "gbt.h"
+#include "model.h"
+#include "rng.h"
+
+#include <float.h>
+#include <math.h>
+
+/* Bins from the rows themselves, then the binned matrix. */
+static void
+bin_rows(const double *x, const double *y, size_t n, uint32_t nf, int max_bins,
+		 cm_bins *bins, cm_binned *data)
+{
+	assert_int_equal(cm_bins_fit(x, n, nf, max_bins, bins), CM_OK);
+	cm_binned_init(data, nf, 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(cm_binned_add_row(data, bins, x + i * nf, y[i]), CM_OK);
+}
+
+static void
+free_rows(cm_bins *bins, cm_binned *data)
+{
+	cm_bins_free(bins);
+	cm_binned_free(data);
+}
+
+static cm_gbt_params
+stump_params(void)
+{
+	cm_gbt_params p;
+
+	cm_gbt_default_params(&p);
+	p.objective = CM_GBT_REGRESSION;
+	p.trees = 1;
+	p.depth = 1;
+	p.learning_rate = 1;
+	p.min_child_weight = 0;
+	return p;
+}
+
+/*
+ * y = 0, 0, 10, 10 on x = 1..4: base 5, gradients 5, 5, -5, -5, hessians 1.  The cut at 2
+ * gives G_L = 10, H_L = 2, G_R = -10, H_R = 2, G = 0: gain = (100/(2+l) + 100/(2+l)) / 2.
+ */
+static void
+test_split_gain_by_hand(void **state)
+{
+	double		x[4] = {1, 2, 3, 4},
+				y[4] = {0, 0, 10, 10};
+	double		gain,
+				cover,
+				splits;
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p = stump_params();
+	cm_gbt_info info;
+	cm_gbt	   *m;
+
+	(void) state;
+	bin_rows(x, y, 4, 1, 256, &bins, &data);
+	p.lambda = 0;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	assert_true(m->base_score == 5);
+	assert_int_equal(m->n_nodes, 3);
+	assert_true(m->nodes[0].threshold == 2);
+	cm_gbt_importance(m, &gain, &cover, &splits);
+	assert_true(fabs(gain - 50) < 1e-9 && cover == 4 && splits == 1);
+	for (int i = 0; i < 4; i++)
+		assert_true(fabs(cm_gbt_predict(m, &x[i]) - y[i]) < 1e-9);
+	cm_gbt_free(m);
+	/* with lambda 1 the gain is 100/3 and leaves shrink to -10/3 and 10/3 */
+	p.lambda = 1;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	cm_gbt_importance(m, &gain, &cover, &splits);
+	assert_true(fabs(gain - 100.0 / 3) < 1e-9);
+	assert_true(fabs(cm_gbt_predict(m, &x[0]) - (5 - 10.0 / 3)) < 1e-9);
+	cm_gbt_free(m);
+	/* gamma above the gain leaves a single leaf */
+	p.gamma = 40;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	assert_int_equal(m->n_nodes, 1);
+	cm_gbt_free(m);
+	free_rows(&bins, &data);
+}
+
+/* Missing values form their own bin and the split learns where they go. */
+static void
+test_missing_values_learn_a_direction(void **state)
+{
+	double		x[4] = {1, 2, NAN, NAN},
+				y[4] = {0, 0, 10, 10};
+	double		probe;
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p = stump_params();
+	cm_gbt_info info;
+	cm_gbt	   *m;
+
+	(void) state;
+	bin_rows(x, y, 4, 1, 256, &bins, &data);
+	p.lambda = 0;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	assert_int_equal(m->nodes[0].default_left, 0);
+	assert_true(m->nodes[0].threshold == DBL_MAX);
+	probe = NAN;
+	assert_true(fabs(cm_gbt_predict(m, &probe) - 10) < 1e-9);
+	probe = 1e6;				/* unseen large value: with the known values */
+	assert_true(fabs(cm_gbt_predict(m, &probe)) < 1e-9);
+	cm_gbt_free(m);
+	free_rows(&bins, &data);
+}
+
+/* y = 1 exactly when x0 > 0.5 and x1 > 0.5; x2 is noise. */
+static void
+simulate_rule(size_t n, uint64_t seed, double **x, double **y)
+{
+	cm_rng		rng;
+
+	cm_rng_seed(&rng, seed);
+	assert_int_equal(cm_alloc_array(n * 3, sizeof(double), (void **) x), CM_OK);
+	assert_int_equal(cm_alloc_array(n, sizeof(double), (void **) y), CM_OK);
+	for (size_t i = 0; i < n; i++)
+	{
+		double	   *row = *x + i * 3;
+
+		row[0] = cm_rng_uniform(&rng);
+		row[1] = cm_rng_uniform(&rng);
+		row[2] = cm_rng_uniform(&rng);
+		(*y)[i] = row[0] > 0.5 && row[1] > 0.5;
+	}
+}
+
+static void
+test_learns_a_known_rule(void **state)
+{
+	double	   *x,
+			   *y,
+				gain[3],
+				cover[3],
+				splits[3];
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_gbt	   *m;
+	int			right = 0;
+
+	(void) state;
+	simulate_rule(5000, 3, &x, &y);
+	bin_rows(x, y, 5000, 3, 64, &bins, &data);
+	cm_gbt_default_params(&p);
+	p.trees = 30;
+	p.depth = 2;
+	p.learning_rate = 0.5;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	assert_int_equal(info.trees_kept, 30);
+	for (int a = 0; a < 20; a++)
+		for (int b = 0; b < 20; b++)
+		{
+			double		probe[3] = {(a + 0.5) / 20, (b + 0.5) / 20, 0.3};
+			double		prob = cm_gbt_predict(m, probe);
+
+			right += (prob > 0.5) == (probe[0] > 0.5 && probe[1] > 0.5);
+		}
+	assert_true(right >= 396);
+	cm_gbt_importance(m, gain, cover, splits);
+	assert_true(gain[2] < 0.01 * (gain[0] + gain[1]));
+	assert_true(splits[0] > 0 && splits[1] > 0);
+	cm_gbt_free(m);
+	free_rows(&bins, &data);
+	cm_free(x);
+	cm_free(y);
+}
+
+static void
+encode_body(const cm_gbt *m, cm_writer *w)
+{
+	cm_writer_init(w);
+	cm_gbt_ops.encode(m, m->n_features, w);
+	assert_int_equal(w->status, CM_OK);
+}
+
+static cm_gbt *
+fit_rule(uint64_t seed, double subsample, double colsample, double **x, double **y)
+{
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_gbt	   *m;
+
+	simulate_rule(2000, 5, x, y);
+	bin_rows(*x, *y, 2000, 3, 256, &bins, &data);
+	cm_gbt_default_params(&p);
+	p.trees = 10;
+	p.seed = seed;
+	p.subsample = subsample;
+	p.colsample = colsample;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	free_rows(&bins, &data);
+	return m;
+}
+
+static void
+test_seed_determines_the_model(void **state)
+{
+	double	   *x,
+			   *y;
+	cm_gbt	   *a = fit_rule(1, 0.5, 0.7, &x, &y);
+	cm_gbt	   *b;
+	cm_gbt	   *c;
+	cm_writer	wa,
+				wb,
+				wc;
+
+	(void) state;
+	cm_free(x);
+	cm_free(y);
+	b = fit_rule(1, 0.5, 0.7, &x, &y);
+	cm_free(x);
+	cm_free(y);
+	c = fit_rule(2, 0.5, 0.7, &x, &y);
+	cm_free(x);
+	cm_free(y);
+	encode_body(a, &wa);
+	encode_body(b, &wb);
+	encode_body(c, &wc);
+	assert_true(wa.len == wb.len && memcmp(wa.data, wb.data, wa.len) == 0);
+	assert_false(wa.len == wc.len && memcmp(wa.data, wc.data, wa.len) == 0);
+	cm_writer_free(&wa);
+	cm_writer_free(&wb);
+	cm_writer_free(&wc);
+	cm_gbt_free(a);
+	cm_gbt_free(b);
+	cm_gbt_free(c);
+}
+
+/* Threads split the features, never the rows: the bytes are the same for any count. */
+static void
+test_thread_count_does_not_change_the_model(void **state)
+{
+	double	   *x,
+			   *y;
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_writer	first;
+
+	(void) state;
+	simulate_rule(40000, 8, &x, &y);
+	bin_rows(x, y, 40000, 3, 256, &bins, &data);
+	cm_gbt_default_params(&p);
+	p.trees = 5;
+	p.subsample = 0.9;
+	for (int threads = 1; threads <= 4; threads++)
+	{
+		cm_gbt	   *m;
+		cm_writer	w;
+
+		p.threads = threads;
+		assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+		encode_body(m, &w);
+		if (threads == 1)
+			first = w;
+		else
+		{
+			assert_true(w.len == first.len && memcmp(w.data, first.data, w.len) == 0);
+			cm_writer_free(&w);
+		}
+		cm_gbt_free(m);
+	}
+	p.threads = CM_GBT_MAX_THREADS + 1;
+	assert_int_equal(cm_gbt_check_params(&p), CM_ERR_INVALID);
+	cm_writer_free(&first);
+	free_rows(&bins, &data);
+	cm_free(x);
+	cm_free(y);
+}
+
+static void
+test_early_stopping_keeps_the_best(void **state)
+{
+	double	   *x,
+			   *y,
+			   *margin;
+	uint8_t		holdout[3000];
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_gbt	   *m;
+	cm_rng		rng;
+
+	(void) state;
+	simulate_rule(3000, 9, &x, &y);
+	cm_rng_seed(&rng, 4);
+	for (int i = 0; i < 3000; i++)
+	{
+		y[i] = cm_rng_uniform(&rng) < 0.3;	/* pure noise: overfitting starts at once */
+		holdout[i] = i % 4 == 0;
+	}
+	bin_rows(x, y, 3000, 3, 256, &bins, &data);
+	cm_gbt_default_params(&p);
+	p.trees = 200;
+	p.depth = 8;
+	p.learning_rate = 0.5;
+	p.min_child_weight = 0;
+	p.early_stopping_rounds = 5;
+	assert_int_equal(cm_alloc_array(3000, sizeof(double), (void **) &margin), CM_OK);
+	assert_int_equal(cm_gbt_fit(&data, &bins, holdout, &p, &m, &info, margin), CM_OK);
+	assert_true(info.trees_built < 200);
+	assert_int_equal(info.trees_kept, info.trees_built - 5);
+	assert_int_equal(info.rows_train, 2250);
+	assert_int_equal((int) m->n_trees, info.trees_kept);
+	/* the margins returned are those of the kept model */
+	assert_true(fabs(margin[7] - cm_gbt_margin(m, x + 7 * 3)) < 1e-9);
+	cm_gbt_free(m);
+	cm_free(margin);
+	free_rows(&bins, &data);
+	cm_free(x);
+	cm_free(y);
+}
+
+static void
+test_bad_params_and_labels(void **state)
+{
+	double		x[4] = {1, 2, 3, 4},
+				y[4] = {0, 0, 0, 0},
+				y2[4] = {0, 1, 2, 1};
+	uint8_t		all_holdout[4] = {1, 1, 1, 1};
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_gbt	   *m;
+
+	(void) state;
+	cm_gbt_default_params(&p);
+	p.depth = CM_GBT_MAX_DEPTH + 1;
+	assert_int_equal(cm_gbt_check_params(&p), CM_ERR_INVALID);
+	cm_gbt_default_params(&p);
+	p.trees = 0;
+	assert_int_equal(cm_gbt_check_params(&p), CM_ERR_INVALID);
+	cm_gbt_default_params(&p);
+	p.subsample = 0;
+	assert_int_equal(cm_gbt_check_params(&p), CM_ERR_INVALID);
+	cm_gbt_default_params(&p);
+	bin_rows(x, y, 4, 1, 256, &bins, &data);
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_ERR_DATA);
+	assert_null(m);
+	assert_int_equal(cm_gbt_fit(&data, &bins, all_holdout, &p, &m, &info, NULL), CM_ERR_DATA);
+	free_rows(&bins, &data);
+	bin_rows(x, y2, 4, 1, 256, &bins, &data);
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_ERR_DATA);
+	free_rows(&bins, &data);
+}
+
+static void
+test_interrupt_and_allocation_failure(void **state)
+{
+	double	   *x,
+			   *y;
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_gbt	   *m;
+
+	(void) state;
+	simulate_rule(1000, 1, &x, &y);
+	bin_rows(x, y, 1000, 3, 256, &bins, &data);
+	cm_gbt_default_params(&p);
+	harness_interrupt_after = 20;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_ERR_CANCELED);
+	assert_null(m);
+	harness_interrupt_after = -1;
+	for (long k = 0; k < 14; k++)
+	{
+		harness_fail_after = k;
+		assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_ERR_NOMEM);
+		assert_null(m);
+	}
+	harness_fail_after = -1;
+	free_rows(&bins, &data);
+	cm_free(x);
+	cm_free(y);
+}
+
+static cm_model *
+rule_model(double **x, double **y)
+{
+	const char *names[3] = {"a", "b", "noise"};
+	uint8_t		types[3] = {0, 0, 0};
+	cm_model   *model;
+
+	assert_int_equal(cm_model_create(CM_ALGORITHM_GBT, 3, names, types, "{}",
+									 fit_rule(1, 0.8, 1, x, y), &model), CM_OK);
+	return model;
+}
+
+static void
+test_codec_round_trip_and_truncation(void **state)
+{
+	double	   *x,
+			   *y;
+	cm_model   *model = rule_model(&x, &y);
+	cm_model   *back;
+	cm_writer	w;
+
+	(void) state;
+	cm_writer_init(&w);
+	cm_model_encode(model, &w);
+	assert_int_equal(w.status, CM_OK);
+	assert_int_equal(cm_model_decode(w.data, w.len, &back), CM_OK);
+	for (int i = 0; i < 2000; i++)
+		assert_true(cm_model_predict(back, x + i * 3) == cm_model_predict(model, x + i * 3));
+	cm_model_free(back);
+	for (size_t len = 0; len < w.len; len++)
+	{
+		assert_int_equal(cm_model_decode(w.data, len, &back), CM_ERR_CORRUPT);
+		assert_null(back);
+	}
+	cm_writer_free(&w);
+	cm_model_free(model);
+	cm_free(x);
+	cm_free(y);
+}
+
+/* Every single-byte change either decodes into a model that scores, or is refused. */
+static void
+test_mutations_never_crash(void **state)
+{
+	double	   *x,
+			   *y;
+	cm_model   *model = rule_model(&x, &y);
+	cm_writer	w;
+	double		probe[3] = {NAN, 0.7, 0.2};
+
+	(void) state;
+	cm_writer_init(&w);
+	cm_model_encode(model, &w);
+	for (size_t i = 0; i < w.len; i++)
+		for (int bit = 0; bit < 8; bit += 3)
+		{
+			cm_model   *back;
+			cm_status	st;
+
+			w.data[i] ^= (uint8_t) (1 << bit);
+			st = cm_model_decode(w.data, w.len, &back);
+			assert_true(st == CM_OK || st == CM_ERR_CORRUPT);
+			if (st == CM_OK)
+			{
+				assert_true(isfinite(cm_model_predict(back, probe)));
+				cm_model_free(back);
+			}
+			w.data[i] ^= (uint8_t) (1 << bit);
+		}
+	cm_writer_free(&w);
+	cm_model_free(model);
+	cm_free(x);
+	cm_free(y);
+}
+
+/* A body of one tree: a split on `feature` with children `left`, `right`, then two leaves. */
+static cm_status
+decode_forged(uint32_t feature, uint32_t left, uint32_t right, double threshold)
+{
+	cm_writer	w;
+	cm_reader	r;
+	void	   *body = NULL;
+	cm_status	st;
+
+	cm_writer_init(&w);
+	cm_put_u8(&w, CM_GBT_BINARY);
+	cm_put_f64(&w, 0.0);
+	cm_put_u32(&w, 1);
+	cm_put_u32(&w, 3);
+	cm_put_u8(&w, 1);
+	cm_put_u32(&w, feature);
+	cm_put_u8(&w, 0);
+	cm_put_f64(&w, threshold);
+	cm_put_u32(&w, left);
+	cm_put_u32(&w, right);
+	for (int i = 0; i < 2; i++)
+	{
+		cm_put_u8(&w, 0);
+		cm_put_f64(&w, i ? 1.0 : -1.0);
+	}
+	cm_reader_init(&r, w.data, w.len);
+	st = cm_gbt_ops.decode(&r, 2, &body);
+	if (st == CM_OK)
+	{
+		st = cm_reader_finish(&r);
+		cm_gbt_ops.free(body);
+	}
+	cm_writer_free(&w);
+	return st;
+}
+
+static void
+test_forged_trees_are_refused(void **state)
+{
+	(void) state;
+	assert_int_equal(decode_forged(1, 1, 2, 0.5), CM_OK);
+	assert_int_equal(decode_forged(2, 1, 2, 0.5), CM_ERR_CORRUPT);	/* feature out of range */
+	assert_int_equal(decode_forged(0, 0, 2, 0.5), CM_ERR_CORRUPT);	/* a cycle to itself */
+	assert_int_equal(decode_forged(0, 1, 3, 0.5), CM_ERR_CORRUPT);	/* child outside the tree */
+	assert_int_equal(decode_forged(0, 1, 2, NAN), CM_ERR_CORRUPT);
+	assert_int_equal(decode_forged(0, 1, 2, INFINITY), CM_ERR_CORRUPT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		HARNESS_TEST(test_split_gain_by_hand),
+		HARNESS_TEST(test_missing_values_learn_a_direction),
+		HARNESS_TEST(test_learns_a_known_rule),
+		HARNESS_TEST(test_seed_determines_the_model),
+		HARNESS_TEST(test_thread_count_does_not_change_the_model),
+		HARNESS_TEST(test_early_stopping_keeps_the_best),
+		HARNESS_TEST(test_bad_params_and_labels),
+		HARNESS_TEST(test_interrupt_and_allocation_failure),
+		HARNESS_TEST(test_codec_round_trip_and_truncation),
+		HARNESS_TEST(test_mutations_never_crash),
+		HARNESS_TEST(test_forged_trees_are_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
