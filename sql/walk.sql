@@ -94,6 +94,9 @@ FROM plan;
 SELECT ST_Length(ST_MakeLine(ARRAY[ST_MakePoint(500, 500)] || array_agg(geom ORDER BY stop)
                              || ST_MakePoint(500, 500))) <= 2500 AS within_budget
 FROM plan WHERE stop IS NOT NULL;
+-- The same start computed on every row is fine.
+SELECT count(stop) AS stops_near_origin
+FROM (SELECT campaign.walk_plan(geom, 1, 4.5, ST_MakePoint(0, id - id)) OVER () AS stop FROM ring) s;
 SELECT count(*) FILTER (WHERE stop IS NOT NULL) AS zero_budget_stops
 FROM (SELECT campaign.walk_plan(geom, 1, 0, ST_MakePoint(-500, -500)) OVER () AS stop FROM grid_doors) s;
 

@@ -20,14 +20,14 @@ SELECT kind, n, i AS id,
 FROM (VALUES ('uniform'), ('clustered')) k(kind),
      (VALUES (50), (100), (400), (1000), (5000)) s(n),
      LATERAL generate_series(1, n) i,
-     LATERAL (SELECT (abs(hashint4(i * 7 + n)) % 1000003) / 1000003.0 AS u1,
-                     (abs(hashint4(i * 13 + n + 1)) % 1000003) / 1000003.0 AS u2,
+     LATERAL (SELECT ((hashint4(i * 7 + n)::int8 + 2147483648) % 1000003) / 1000003.0 AS u1,
+                     ((hashint4(i * 13 + n + 1)::int8 + 2147483648) % 1000003) / 1000003.0 AS u2,
                      (abs(hashint4((i % 20) * 31 + n)) % 1000003) / 1000003.0 AS c1,
                      (abs(hashint4((i % 20) * 37 + n + 5)) % 1000003) / 1000003.0 AS c2,
-                     sqrt(-2 * ln((abs(hashint4(i * 17 + n)) % 1000003 + 1) / 1000004.0))
-                       * cos(2 * pi() * (abs(hashint4(i * 19 + n)) % 1000003) / 1000003.0) AS g1,
-                     sqrt(-2 * ln((abs(hashint4(i * 23 + n)) % 1000003 + 1) / 1000004.0))
-                       * cos(2 * pi() * (abs(hashint4(i * 29 + n)) % 1000003) / 1000003.0) AS g2) r;
+                     sqrt(-2 * ln(((hashint4(i * 17 + n)::int8 + 2147483648) % 1000003 + 1) / 1000004.0))
+                       * cos(2 * pi() * ((hashint4(i * 19 + n)::int8 + 2147483648) % 1000003) / 1000003.0) AS g1,
+                     sqrt(-2 * ln(((hashint4(i * 23 + n)::int8 + 2147483648) % 1000003 + 1) / 1000004.0))
+                       * cos(2 * pi() * ((hashint4(i * 29 + n)::int8 + 2147483648) % 1000003) / 1000003.0) AS g2) r;
 
 CREATE FUNCTION pg_temp.tour(k text, sz int, OUT len float8, OUT ms float8) LANGUAGE plpgsql AS $$
 DECLARE t0 timestamptz := clock_timestamp();
@@ -67,8 +67,8 @@ FROM (VALUES ('uniform'), ('clustered')) k(kind), LATERAL pg_temp.tour(k.kind, 4
 
 \echo '-- turfs: 10,000 doors into 100 turfs vs ST_ClusterKMeans (summed tour length of the turfs)'
 CREATE TABLE doors10k AS
-SELECT i AS id, ST_MakePoint(10000 * (abs(hashint4(i)) % 1000003) / 1000003.0,
-                             10000 * (abs(hashint4(i + 99991)) % 1000003) / 1000003.0) AS geom
+SELECT i AS id, ST_MakePoint(10000 * ((hashint4(i)::int8 + 2147483648) % 1000003) / 1000003.0,
+                             10000 * ((hashint4(i + 99991)::int8 + 2147483648) % 1000003) / 1000003.0) AS geom
 FROM generate_series(1, 10000) i;
 CREATE FUNCTION pg_temp.turf_ms(OUT ms float8) LANGUAGE plpgsql AS $$
 DECLARE t0 timestamptz := clock_timestamp();

@@ -22,6 +22,7 @@
 #include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -307,33 +308,41 @@ agg_state(FunctionCallInfo fcinfo, MemoryContext ctx)
 	return p;
 }
 
-/* Shared transition: id_arg < 0 numbers the rows; start_arg < 0 means no start argument. */
+/*
+ * Shared transition: id_arg < 0 numbers the rows; start_arg < 0 means no start argument.
+ * Geometries are read in the per-row context (ST_AsEWKB's bytea must not pile up in the
+ * aggregate context); only the coordinates are kept.
+ */
 static Datum
 walk_trans(FunctionCallInfo fcinfo, int id_arg, int geom_arg, int start_arg)
 {
 	MemoryContext ctx = agg_context(fcinfo, "walk_route");
 	MemoryContext old;
 	point_set  *p = agg_state(fcinfo, ctx);
-	geo_funcs  *g;
-	double		x,
-				y;
-	int32		srid;
+	geo_funcs  *g = geo_funcs_for(fcinfo, geom_arg);
+	bool		have_start = start_arg >= 0 && !PG_ARGISNULL(start_arg);
+	bool		have_door = !PG_ARGISNULL(geom_arg) && (id_arg < 0 || !PG_ARGISNULL(id_arg));
+	bool		round_trip = true;
+	double		x = 0,
+				y = 0,
+				sx = 0,
+				sy = 0;
+	int32		srid = 0,
+				start_srid = 0;
 
-	old = MemoryContextSwitchTo(ctx);
-	g = geo_funcs_for(fcinfo, geom_arg);
 	p->geometry_type = g->geometry_type;
-	if (start_arg >= 0 && !PG_ARGISNULL(start_arg))
+	if (have_start)
 	{
-		bool		round_trip = PG_ARGISNULL(start_arg + 1) ? true : PG_GETARG_BOOL(start_arg + 1);
-
-		read_point(g, PG_GETARG_DATUM(start_arg), &x, &y, &srid);
-		point_set_start(p, x, y, srid, round_trip);
+		round_trip = PG_ARGISNULL(start_arg + 1) ? true : PG_GETARG_BOOL(start_arg + 1);
+		read_point(g, PG_GETARG_DATUM(start_arg), &sx, &sy, &start_srid);
 	}
-	if (!PG_ARGISNULL(geom_arg) && (id_arg < 0 || !PG_ARGISNULL(id_arg)))
-	{
+	if (have_door)
 		read_point(g, PG_GETARG_DATUM(geom_arg), &x, &y, &srid);
+	old = MemoryContextSwitchTo(ctx);
+	if (have_start)
+		point_set_start(p, sx, sy, start_srid, round_trip);
+	if (have_door)
 		point_set_add(p, id_arg < 0 ? p->n + 1 : PG_GETARG_INT64(id_arg), x, y, srid);
-	}
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(p);
 }
@@ -474,7 +483,7 @@ walk_state_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext ctx = agg_context(fcinfo, "walk_state_deserialize");
 	MemoryContext old = MemoryContextSwitchTo(ctx);
-	bytea	   *in = PG_GETARG_BYTEA_PP(1 - 1);
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	point_set  *p = palloc0(sizeof(point_set));
 	cm_reader	r;
 
@@ -569,7 +578,6 @@ window_result_get(WindowObject win, bool *fresh)
 	Size		size;
 	window_result *r;
 
-	check_route_size(rows > 1 ? rows / 16 : 0);	/* huge partitions fail below, not here */
 	size = add_size(offsetof(window_result, values), mul_size(sizeof(int32), (Size) rows));
 	r = (window_result *) WinGetPartitionLocalMemory(win, size);
 	*fresh = !r->done;
@@ -672,7 +680,7 @@ walk_order_start(PG_FUNCTION_ARGS)
 
 /* An argument that must be the same on every row of the partition (NULL not allowed). */
 static Datum
-constant_arg(WindowObject win, int argno, const char *name)
+constant_arg(WindowObject win, int argno, const char *name, bool byval, int len)
 {
 	int64		rows = WinGetPartitionRowCount(win);
 	bool		isnull;
@@ -688,7 +696,7 @@ constant_arg(WindowObject win, int argno, const char *name)
 		Datum		other = window_arg(win, argno, row, &other_null);
 
 		CHECK_FOR_INTERRUPTS();
-		if (other_null || other != first)
+		if (other_null || !datumIsEqual(first, other, byval, len))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s must be the same on every row of a partition", name)));
@@ -707,7 +715,7 @@ turf(PG_FUNCTION_ARGS)
 
 	if (fresh)
 	{
-		int32		doors = DatumGetInt32(constant_arg(win, 1, "doors"));
+		int32		doors = DatumGetInt32(constant_arg(win, 1, "doors", true, 4));
 		point_set	p;
 		int64	   *rowmap;
 
@@ -746,7 +754,7 @@ walk_plan(PG_FUNCTION_ARGS)
 
 	if (fresh)
 	{
-		double		budget = DatumGetFloat8(constant_arg(win, 2, "budget"));
+		double		budget = DatumGetFloat8(constant_arg(win, 2, "budget", FLOAT8PASSBYVAL, 8));
 		point_set	p;
 		int64	   *rowmap;
 		double	   *value;
@@ -755,7 +763,16 @@ walk_plan(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("budget must be a finite distance not below 0")));
-		(void) constant_arg(win, 3, "start");
+		if (WinGetPartitionRowCount(win) > 0)
+		{
+			bool		isnull;
+
+			(void) window_arg(win, 3, 0, &isnull);
+			if (isnull)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("start must not be NULL")));
+		}
 		window_points(fcinfo, win, 0, 3, &p, &rowmap);
 		value = WALK_ARRAY(double, p.n + 1);
 		for (int64 i = 0; i < p.n; i++)
