@@ -276,6 +276,144 @@ cut(turf_cut *c, size_t *idx, size_t m, size_t kk, size_t big, int32_t first, in
 	return cut(c, idx + m1, m - m1, kk - k1, big - big1, first + (int32_t) k1, depth + 1);
 }
 
+#define REFINE_PASSES 6
+#define REFINE_NEIGHBOURS 6
+#define REFINE_MAX_TURFS 2000	/* the neighbour search is quadratic in turfs */
+
+typedef struct turf_refine
+{
+	const double *x,
+			   *y;
+	size_t		k;
+	size_t	   *start;			/* k + 1 offsets into items: turf t owns a fixed-size run */
+	size_t	   *items;
+	double	   *cx,
+			   *cy;
+	keyed	   *scratch;
+} turf_refine;
+
+static void
+centroid(turf_refine *r, size_t t)
+{
+	double		sx = 0,
+				sy = 0;
+	size_t		m = r->start[t + 1] - r->start[t];
+
+	for (size_t i = r->start[t]; i < r->start[t + 1]; i++)
+	{
+		sx += r->x[r->items[i]];
+		sy += r->y[r->items[i]];
+	}
+	r->cx[t] = m ? sx / (double) m : 0;
+	r->cy[t] = m ? sy / (double) m : 0;
+}
+
+/*
+ * Re-split the doors of turfs a and b, sizes kept: sorting by the projection on the line
+ * between their centroids gives each turf the doors nearer its centroid (a balanced
+ * 2-means step), which straightens the boundary and shortens both tours.
+ */
+static void
+resplit(turf_refine *r, size_t a, size_t b)
+{
+	double		dx = r->cx[b] - r->cx[a],
+				dy = r->cy[b] - r->cy[a];
+	size_t		na = r->start[a + 1] - r->start[a],
+				nb = r->start[b + 1] - r->start[b],
+				k = 0;
+
+	for (size_t i = r->start[a]; i < r->start[a + 1]; i++, k++)
+		r->scratch[k] = (keyed) {r->x[r->items[i]] * dx + r->y[r->items[i]] * dy, r->items[i]};
+	for (size_t i = r->start[b]; i < r->start[b + 1]; i++, k++)
+		r->scratch[k] = (keyed) {r->x[r->items[i]] * dx + r->y[r->items[i]] * dy, r->items[i]};
+	qsort(r->scratch, na + nb, sizeof(keyed), keyed_cmp);
+	for (size_t i = 0; i < na; i++)
+		r->items[r->start[a] + i] = r->scratch[i].index;
+	for (size_t i = 0; i < nb; i++)
+		r->items[r->start[b] + i] = r->scratch[na + i].index;
+	centroid(r, a);
+	centroid(r, b);
+}
+
+static cm_status
+refine_passes(turf_refine *r)
+{
+	for (int pass = 0; pass < REFINE_PASSES; pass++)
+		for (size_t a = 0; a < r->k; a++)
+		{
+			size_t		near[REFINE_NEIGHBOURS];
+			double		nd[REFINE_NEIGHBOURS];
+			size_t		found = 0;
+
+			CM_TRY(cm_check_interrupts());
+			for (size_t b = 0; b < r->k; b++)
+			{
+				double		d = hypot(r->cx[b] - r->cx[a], r->cy[b] - r->cy[a]);
+				size_t		j;
+
+				if (b == a || (found == REFINE_NEIGHBOURS && d >= nd[found - 1]))
+					continue;
+				j = found < REFINE_NEIGHBOURS ? found++ : found - 1;
+				while (j > 0 && nd[j - 1] > d)
+				{
+					nd[j] = nd[j - 1];
+					near[j] = near[j - 1];
+					j--;
+				}
+				nd[j] = d;
+				near[j] = b;
+			}
+			for (size_t j = 0; j < found; j++)
+				resplit(r, a, near[j]);
+		}
+	return CM_OK;
+}
+
+/* Improve the bisection's turfs by pairwise balanced re-splits; sizes never change. */
+static cm_status
+refine_turfs(const double *x, const double *y, size_t n, size_t k, int32_t *turf, keyed *scratch)
+{
+	turf_refine r = {x, y, k, NULL, NULL, NULL, NULL, scratch};
+	cm_status	status;
+
+	if (k < 2 || k > REFINE_MAX_TURFS)
+		return CM_OK;
+	status = cm_alloc_array(k + 1, sizeof(size_t), (void **) &r.start);
+	if (status == CM_OK)
+		status = cm_alloc_array(n, sizeof(size_t), (void **) &r.items);
+	if (status == CM_OK)
+		status = cm_alloc_array(k, sizeof(double), (void **) &r.cx);
+	if (status == CM_OK)
+		status = cm_alloc_array(k, sizeof(double), (void **) &r.cy);
+	if (status == CM_OK)
+	{
+		for (size_t i = 0; i < n; i++)
+			r.start[turf[i]]++;	/* turf numbers are 1..k: counts land at start[t] */
+		for (size_t t = 0; t < k; t++)
+			r.start[t + 1] += r.start[t];
+		/* start[t] is where turf t + 1's run begins; fill advances it to the run's end */
+		{
+			for (size_t i = 0; i < n; i++)
+				r.items[r.start[turf[i] - 1]++] = i;
+			for (size_t t = k; t > 0; t--)
+				r.start[t] = r.start[t - 1];
+			r.start[0] = 0;
+		}
+		for (size_t t = 0; t < k; t++)
+			centroid(&r, t);
+		status = refine_passes(&r);
+		if (status == CM_OK)
+			for (size_t t = 0; t < k; t++)
+				for (size_t i = r.start[t]; i < r.start[t + 1]; i++)
+					turf[r.items[i]] = (int32_t) t + 1;
+	}
+	cm_free(r.start);
+	cm_free(r.items);
+	cm_free(r.cx);
+	cm_free(r.cy);
+	return status;
+}
+
 cm_status
 cm_walk_turfs(const double *x, const double *y, size_t n, size_t doors, int32_t *turf)
 {
@@ -299,6 +437,8 @@ cm_walk_turfs(const double *x, const double *y, size_t n, size_t doors, int32_t 
 		for (size_t i = 0; i < n; i++)
 			idx[i] = i;
 		status = cut(&c, idx, n, k, n - k * c.q, 1, 0);
+		if (status == CM_OK)
+			status = refine_turfs(x, y, n, k, turf, c.scratch);
 	}
 	cm_free(c.scratch);
 	cm_free(idx);
