@@ -70,6 +70,7 @@ _PG_init(void)
 	static const cm_hooks hooks = {pg_alloc, pg_release, pg_interrupted, NULL};
 
 	cm_set_hooks(&hooks);
+	cm_pg_walk_init();
 	define_settings();
 	cm_pg_model_store_init();
 }

@@ -13,6 +13,10 @@
 /* GUC values (campaign.c) */
 extern int	campaign_train_memory_limit_kb;
 extern int	campaign_max_train_threads;
+extern int	campaign_max_route_points;
+
+/* walk.c: define the walk list settings (called from _PG_init). */
+void		cm_pg_walk_init(void);
 
 /* status.c: raise a core failure as an ERROR with the SQLSTATE of its status. */
 void		cm_pg_raise(cm_status status, const char *what) pg_attribute_noreturn();

@@ -78,3 +78,22 @@ SELECT (ARRAY['north', 'south'])[1 + i % 2] AS region,
        abs(hashint4(i + 14000003)) % 100 < 10 + 5 * (i % 3) AS said_yes,
        timestamptz '2026-09-01' + (i % 60) * interval '1 day' AS asked_at
 FROM generate_series(1, 3000) i;
+
+-- Walk lists: buildings (footprints around each door), names and addresses, persuasion
+-- scores, today's contacts, and a small street cost matrix as pgr_dijkstraCostMatrix returns.
+ALTER TABLE voters ADD COLUMN building_id int, ADD COLUMN address text, ADD COLUMN last_name text;
+UPDATE voters SET building_id = address_id,
+                  address = (10 + address_id % 90) || ' ' || (ARRAY['Mott', 'Mulberry', 'Elizabeth', 'Baxter'])[1 + address_id % 4] || ' St',
+                  last_name = (ARRAY['Garcia', 'Smith', 'Chen', 'Okafor', 'Novak', 'Rossi'])[1 + voter_id % 6];
+CREATE TABLE buildings AS
+SELECT DISTINCT ON (building_id) building_id, ST_Expand(geom, 0.00003) AS geom
+FROM voters ORDER BY building_id;
+CREATE TABLE scores AS
+SELECT voter_id, campaign.predict('turnout', v) AS turnout_p,
+       (abs(hashint4(voter_id + 15000003)) % 100) / 100.0 AS persuasion
+FROM voters v;
+CREATE TABLE contacts_log AS
+SELECT voter_id, now() AS contacted_at FROM voters WHERE voter_id % 7 = 0;
+CREATE TABLE street_costs AS
+SELECT a AS start_vid, b AS end_vid, (abs(a - b) * 80 + (a * b) % 37)::float8 AS agg_cost
+FROM generate_series(1, 8) a, generate_series(1, 8) b WHERE a <> b;

@@ -1,0 +1,152 @@
+-- walk: walk_route, walk_path, walk_order, turf, walk_plan, walk_route_costs and bad inputs.
+\set SHOW_CONTEXT never
+CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE query;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+-- Eight doors on a 3x3 ring (the centre left out): the best loop walks round the ring.
+CREATE TABLE ring AS
+SELECT row_number() OVER (ORDER BY h) AS id, ST_MakePoint(x, y) AS geom
+FROM (VALUES (0,0,5),(1,0,2),(2,0,8),(2,1,1),(2,2,7),(1,2,3),(0,2,6),(0,1,4)) v(x, y, h);
+SELECT campaign.walk_route(id, geom) AS route FROM ring;
+-- The loop length is the perimeter, 8.
+SELECT round(ST_Length(campaign.walk_path(geom))::numeric, 6) AS loop_length,
+       ST_NPoints(campaign.walk_path(geom)) AS points, ST_IsClosed(campaign.walk_path(geom)) AS closed
+FROM ring;
+-- From a start outside, open: 1 metre to the nearest corner, then 7 round the ring.
+SELECT round(ST_Length(campaign.walk_path(geom, ST_MakePoint(-1, 0), false))::numeric, 6) AS open_length,
+       ST_AsText(ST_StartPoint(campaign.walk_path(geom, ST_MakePoint(-1, 0), false))) AS starts_at,
+       (campaign.walk_route(id, geom, ST_MakePoint(-1, 0), false))[1] AS first_door
+FROM ring;
+SELECT round(ST_Length(campaign.walk_path(geom, ST_MakePoint(-1, 0), true))::numeric, 6) AS round_trip_length
+FROM ring;
+-- walk_order numbers the same route; NULL geometries get NULL and are left out.
+SELECT id, campaign.walk_order(geom) OVER () AS stop FROM ring ORDER BY stop;
+SELECT count(*) AS doors, count(stop) AS numbered, count(DISTINCT stop) AS distinct_stops
+FROM (SELECT campaign.walk_order(CASE WHEN id = 3 THEN NULL ELSE geom END, ST_MakePoint(-1, 0), false) OVER () AS stop
+      FROM ring) s;
+-- walk_order agrees with walk_route.
+SELECT (SELECT campaign.walk_route(id, geom, ST_MakePoint(-1, 0), true) FROM ring)
+     = (SELECT array_agg(id ORDER BY stop) FROM
+        (SELECT id, campaign.walk_order(geom, ST_MakePoint(-1, 0), true) OVER () AS stop FROM ring) s) AS same_order;
+-- Duplicate points (an apartment building) are consecutive stops; a single door works.
+SELECT array_length(r, 1) AS doors,
+       abs(array_position(r, 101) - array_position(r, 102)) IN (1, 3) AS neighbours
+FROM (SELECT campaign.walk_route(id, geom) AS r FROM
+      (SELECT * FROM ring UNION ALL SELECT 101, ST_MakePoint(5, 5) UNION ALL SELECT 102, ST_MakePoint(5, 5)) d) s;
+SELECT campaign.walk_route(7, ST_MakePoint(1, 1)) AS one, ST_AsText(campaign.walk_path(ST_MakePoint(1, 1))) AS one_path;
+SELECT campaign.walk_route(id, geom) IS NULL AS no_rows FROM ring WHERE false;
+-- SRID is kept on the path; lon/lat is measured in metres: 0.001 degree of latitude is about 111 m.
+SELECT ST_SRID(campaign.walk_path(ST_SetSRID(geom, 3857))) AS srid FROM ring;
+SELECT campaign.walk_route(id, geom, ST_SetSRID(ST_MakePoint(-71.06, 42.36), 4326), false) AS lonlat_route
+FROM (VALUES (1, ST_SetSRID(ST_MakePoint(-71.06, 42.363), 4326)),
+             (2, ST_SetSRID(ST_MakePoint(-71.06, 42.361), 4326)),
+             (3, ST_SetSRID(ST_MakePoint(-71.06, 42.362), 4326))) v(id, geom);
+-- A larger instance: the route visits every door once, and is deterministic.
+CREATE TABLE grid_doors AS
+SELECT i AS id, ST_MakePoint(abs(hashint4(i)) % 1000, abs(hashint4(i + 7777)) % 1000) AS geom,
+       i % 4 AS precinct
+FROM generate_series(1, 600) i;
+SELECT array_length(r, 1) AS doors, (SELECT count(DISTINCT x) FROM unnest(r) x) AS distinct_doors
+FROM (SELECT campaign.walk_route(id, geom) AS r FROM grid_doors) s;
+SELECT (SELECT campaign.walk_route(id, geom) FROM grid_doors)
+     = (SELECT campaign.walk_route(id, geom) FROM grid_doors) AS deterministic;
+-- A random order is far longer; the route is near the uniform-square estimate 0.7124*sqrt(n*A).
+SELECT ST_Length(campaign.walk_path(geom)) < 0.8 * sqrt(600 * 1000 * 1000) AS short,
+       ST_Length(campaign.walk_path(geom)) > 0.6 * sqrt(600 * 1000 * 1000) AS plausible
+FROM grid_doors;
+-- Parallel aggregation gives the same set of doors.
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT array_length(campaign.walk_route(id, geom), 1) AS parallel_doors FROM grid_doors;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+
+-- Turfs: 150 doors per precinct into turfs of at most 40: 4 turfs of 37 or 38.
+SELECT precinct, count(DISTINCT t) AS turfs, min(n) AS smallest, max(n) AS largest
+FROM (SELECT precinct, t, count(*) OVER (PARTITION BY precinct, t) AS n
+      FROM (SELECT precinct, campaign.turf(geom, 40) OVER (PARTITION BY precinct) AS t FROM grid_doors) a) b
+GROUP BY precinct ORDER BY precinct;
+-- 600 doors into turfs of 7: 86 turfs of 6 or 7, numbered 1..86.
+SELECT count(DISTINCT t) AS turfs, min(t) AS first, max(t) AS last FROM
+    (SELECT campaign.turf(geom, 7) OVER () AS t FROM grid_doors) s;
+-- Compact: turfs' bounding boxes overlap little (summed area well under the square's).
+SELECT sum(area) < 1.3 * 1000 * 1000 AS compact FROM
+  (SELECT ST_Area(ST_Envelope(ST_Collect(geom))) AS area
+   FROM (SELECT geom, campaign.turf(geom, 50) OVER () AS t FROM grid_doors) s GROUP BY t) a;
+-- Then order each turf.
+SELECT count(*) AS rows, count(DISTINCT (t, stop)) AS distinct_stops, max(stop) AS longest FROM
+  (SELECT t, campaign.walk_order(geom) OVER (PARTITION BY t) AS stop FROM
+    (SELECT geom, campaign.turf(geom, 50) OVER () AS t FROM grid_doors) a) b;
+
+-- walk_plan: never over budget, takes the valuable doors first.
+CREATE TABLE plan AS
+SELECT p.*, campaign.walk_plan(geom, value, 2500, ST_MakePoint(500, 500)) OVER () AS stop
+FROM (SELECT id, geom, (id % 10)::float8 / 10 AS value FROM grid_doors) p;
+SELECT count(stop) > 10 AS visits_some, count(stop) < 600 AS not_all,
+       count(DISTINCT stop) = count(stop) AS distinct_stops, max(stop) = count(stop) AS numbered_1_to_k,
+       bool_and(value > 0) FILTER (WHERE stop IS NOT NULL) AS only_valuable
+FROM plan;
+SELECT ST_Length(ST_MakeLine(ARRAY[ST_MakePoint(500, 500)] || array_agg(geom ORDER BY stop)
+                             || ST_MakePoint(500, 500))) <= 2500 AS within_budget
+FROM plan WHERE stop IS NOT NULL;
+-- The same start computed on every row is fine.
+SELECT count(stop) AS stops_near_origin
+FROM (SELECT campaign.walk_plan(geom, 1, 4.5, ST_MakePoint(0, id - id)) OVER () AS stop FROM ring) s;
+SELECT count(*) FILTER (WHERE stop IS NOT NULL) AS zero_budget_stops
+FROM (SELECT campaign.walk_plan(geom, 1, 0, ST_MakePoint(-500, -500)) OVER () AS stop FROM grid_doors) s;
+
+-- walk_route_costs over a pgr_dijkstraCostMatrix-style matrix: four nodes on a line, 10 apart.
+CREATE TABLE costs AS
+SELECT a AS start_vid, b AS end_vid, abs(a - b) * 10.0 AS agg_cost
+FROM generate_series(1, 4) a, generate_series(1, 4) b WHERE a <> b;
+SELECT * FROM campaign.walk_route_costs('SELECT * FROM costs', 1, false);
+SELECT * FROM campaign.walk_route_costs('SELECT * FROM costs', 3, true);
+SELECT array_agg(node ORDER BY seq) AS loop FROM campaign.walk_route_costs('SELECT * FROM costs');
+-- One direction given (asymmetric or missing pairs): the other is assumed the same.
+SELECT array_agg(node ORDER BY seq) AS one_way
+FROM campaign.walk_route_costs('SELECT * FROM costs WHERE start_vid < end_vid', 4, false);
+
+-- Bad inputs.
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(1, ST_MakeLine(ST_MakePoint(0,0), ST_MakePoint(1,1)))$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(1, 'POINT EMPTY'::geometry)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(1, ST_MakePoint('NaN', 1))$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(id, CASE WHEN id = 1 THEN ST_SetSRID(geom, 3857) ELSE geom END) FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(id, geom, ST_SetSRID(ST_MakePoint(0, 0), 4326), true) FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(id, geom, ST_MakePoint(id, 0), true) FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(1, ST_SetSRID(ST_MakePoint(200, 0), 4326))$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_path('POLYGON((0 0,1 0,1 1,0 0))'::geometry)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_order('POINT EMPTY'::geometry) OVER ()$$);
+SET campaign.max_route_points = 3;
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(id, geom) FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_order(geom) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('SELECT * FROM costs WHERE start_vid < 9')$$);
+RESET campaign.max_route_points;
+SELECT pg_temp.sqlstate_of($$SET campaign.max_route_points = 0$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.turf(geom, 0) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.turf(geom, NULL) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.turf(geom, id::int) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_plan(geom, -1, 10, ST_MakePoint(0,0)) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_plan(geom, 'NaN', 10, ST_MakePoint(0,0)) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_plan(geom, 1, -1, ST_MakePoint(0,0)) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_plan(geom, 1, 'Infinity', ST_MakePoint(0,0)) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_plan(geom, 1, 10, NULL) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_plan(geom, 1, 10, ST_MakePoint(id,0)) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_plan(geom, 1, 10, 'LINESTRING(0 0,1 1)'::geometry) OVER () FROM ring$$);
+SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('SELECT 1 AS a')$$);
+SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('SELECT 1 AS start_vid, 2 AS end_vid, ''x''::text AS agg_cost')$$);
+SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('SELECT 1.5 AS start_vid, 2 AS end_vid, 1 AS agg_cost')$$);
+SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('SELECT 1 AS start_vid, 2 AS end_vid, -1 AS agg_cost')$$);
+SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('SELECT 1 AS start_vid, 2 AS end_vid, NULL::float8 AS agg_cost')$$);
+SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('SELECT * FROM costs WHERE start_vid < 4 AND end_vid < 4 UNION ALL SELECT 4, 4, 0')$$);
+SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('SELECT * FROM costs', 99)$$);
+SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs(NULL)$$);
+SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('DELETE FROM costs')$$);
+-- statement_timeout stops a large route.
+SET statement_timeout = '300ms';
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(i, ST_MakePoint(random(), random())) FROM generate_series(1, 50000) i$$);
+RESET statement_timeout;

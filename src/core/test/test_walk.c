@@ -1,0 +1,436 @@
+/* test_walk.c - tours (validity, small optima by brute force), turfs, orienteering, EWKB. */
+#include "harness.h"
+#include "rng.h"
+#include "tour.h"
+#include "walk.h"
+
+#include <math.h>
+
+static bool
+is_permutation(const size_t *order, size_t n)
+{
+	bool		seen[64] = {false};
+
+	for (size_t i = 0; i < n; i++)
+	{
+		if (order[i] >= n || seen[order[i]])
+			return false;
+		seen[order[i]] = true;
+	}
+	return true;
+}
+
+/* Brute force over every order that begins at first (n <= 9). */
+static double
+brute_force(const cm_tour_problem *p, size_t *perm, size_t depth, bool *used)
+{
+	double		best = INFINITY;
+
+	if (depth == p->n)
+		return cm_tour_length(p, perm);
+	for (size_t v = 0; v < p->n; v++)
+		if (!used[v])
+		{
+			double		len;
+
+			used[v] = true;
+			perm[depth] = v;
+			len = brute_force(p, perm, depth + 1, used);
+			best = fmin(best, len);
+			used[v] = false;
+		}
+	return best;
+}
+
+static void
+random_points(cm_rng *rng, double *x, double *y, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		x[i] = cm_rng_uniform(rng) * 100;
+		y[i] = cm_rng_uniform(rng) * 100;
+	}
+}
+
+static void
+test_small_optima(void **state)
+{
+	cm_rng		rng;
+
+	(void) state;
+	cm_rng_seed(&rng, 11);
+	for (size_t n = 2; n <= 9; n++)
+		for (int variant = 0; variant < 3; variant++)
+		{
+			double		x[9],
+						y[9],
+						len,
+						best;
+			size_t		order[9],
+						perm[9];
+			bool		used[9] = {false};
+			cm_tour_problem p = {.n = n, .x = x, .y = y, .seed = 1, .effort = 10};
+
+			random_points(&rng, x, y, n);
+			p.start = variant == 0 ? -1 : 0;
+			p.round_trip = variant != 2;
+			assert_int_equal(cm_tour_solve(&p, order, &len), CM_OK);
+			assert_true(is_permutation(order, n));
+			assert_true(order[0] == 0);
+			used[0] = true;
+			perm[0] = 0;
+			best = brute_force(&p, perm, 1, used);
+			assert_true(fabs(len - best) < 1e-9);
+		}
+}
+
+/* n = 12..40: beyond brute force, heuristic tours must still match the exhaustive optimum
+ * of a convex polygon (the hull order is optimal) */
+static void
+test_convex_polygon_optimum(void **state)
+{
+	(void) state;
+	for (size_t n = 12; n <= 40; n += 7)
+	{
+		double		x[40],
+					y[40],
+					len;
+		size_t		order[40];
+		cm_tour_problem p = {.n = n, .x = x, .y = y, .start = -1, .seed = 3, .effort = 5};
+
+		for (size_t i = 0; i < n; i++)
+		{
+			/* shuffled placement round a circle */
+			double		a = 2 * M_PI * (double) ((i * 7) % n) / (double) n;
+
+			x[i] = cos(a);
+			y[i] = sin(a);
+		}
+		assert_int_equal(cm_tour_solve(&p, order, &len), CM_OK);
+		assert_true(is_permutation(order, n));
+		assert_true(fabs(len - 2 * n * sin(M_PI / n)) < 1e-9);
+	}
+}
+
+static void
+test_large_valid_and_deterministic(void **state)
+{
+	size_t		n = 3000;
+	double	   *x = malloc(n * sizeof(double)),
+			   *y = malloc(n * sizeof(double));
+	size_t	   *a = malloc(n * sizeof(size_t)),
+			   *b = malloc(n * sizeof(size_t));
+	bool	   *seen = calloc(n, 1);
+	cm_rng		rng;
+	double		len_a,
+				len_b,
+				len_ls;
+	cm_tour_problem p = {.n = n, .start = 5, .round_trip = false, .seed = 9, .effort = 3};
+
+	(void) state;
+	cm_rng_seed(&rng, 5);
+	random_points(&rng, x, y, n);
+	p.x = x;
+	p.y = y;
+	assert_int_equal(cm_tour_solve(&p, a, &len_a), CM_OK);
+	assert_int_equal(cm_tour_solve(&p, b, &len_b), CM_OK);
+	for (size_t i = 0; i < n; i++)
+	{
+		assert_true(a[i] < n && !seen[a[i]]);
+		seen[a[i]] = true;
+		assert_true(a[i] == b[i]);
+	}
+	assert_true(a[0] == 5);
+	/* kicks only ever improve on plain local search */
+	p.effort = 0;
+	assert_int_equal(cm_tour_solve(&p, b, &len_ls), CM_OK);
+	assert_true(len_a <= len_ls);
+	/* near the uniform-square estimate 0.7124 * sqrt(n * area) */
+	assert_true(len_a < 0.8 * sqrt((double) n * 100 * 100));
+	free(x);
+	free(y);
+	free(a);
+	free(b);
+	free(seen);
+}
+
+static void
+test_matrix_and_duplicates(void **state)
+{
+	/* 12 nodes on a line via a matrix, plus duplicates at one spot */
+	double		m[12 * 12],
+				x[12],
+				y[12],
+				len;
+	size_t		order[12];
+	cm_tour_problem p = {.n = 12, .matrix = m, .start = 0, .round_trip = false, .seed = 1, .effort = 5};
+
+	(void) state;
+	for (size_t i = 0; i < 12; i++)
+		for (size_t j = 0; j < 12; j++)
+			m[i * 12 + j] = fabs((double) i - (double) j);
+	assert_int_equal(cm_tour_solve(&p, order, &len), CM_OK);
+	assert_true(fabs(len - 11) < 1e-12);
+	for (size_t i = 0; i < 12; i++)
+		assert_true(order[i] == i);
+	for (size_t i = 0; i < 12; i++)
+	{
+		x[i] = i < 6 ? 1.0 : (double) i;
+		y[i] = 0;
+	}
+	p.matrix = NULL;
+	p.x = x;
+	p.y = y;
+	p.start = -1;
+	assert_int_equal(cm_tour_solve(&p, order, &len), CM_OK);
+	assert_true(fabs(len - 2 * 10) < 1e-9);
+}
+
+static void
+test_tour_bad_input_and_cancel(void **state)
+{
+	double		x[20],
+				y[20];
+	size_t		order[20];
+	cm_rng		rng;
+	cm_tour_problem p = {.n = 20, .x = x, .y = y, .start = -1, .seed = 1, .effort = 50};
+
+	(void) state;
+	cm_rng_seed(&rng, 2);
+	random_points(&rng, x, y, 20);
+	p.start = 20;
+	assert_int_equal(cm_tour_solve(&p, order, NULL), CM_ERR_INVALID);
+	p.start = -1;
+	p.n = 0;
+	assert_int_equal(cm_tour_solve(&p, order, NULL), CM_ERR_LIMIT);
+	p.n = 20;
+	x[3] = NAN;
+	assert_int_equal(cm_tour_solve(&p, order, NULL), CM_ERR_NONFINITE);
+	x[3] = 1;
+	harness_interrupt_after = 0;
+	assert_int_equal(cm_tour_solve(&p, order, NULL), CM_ERR_CANCELED);
+	harness_interrupt_after = -1;
+	harness_fail_after = 2;
+	assert_int_equal(cm_tour_solve(&p, order, NULL), CM_ERR_NOMEM);
+	harness_fail_after = -1;
+}
+
+static void
+test_turfs_balanced(void **state)
+{
+	size_t		n = 1003;
+	double	   *x = malloc(n * sizeof(double)),
+			   *y = malloc(n * sizeof(double));
+	int32_t    *t = malloc(n * sizeof(int32_t));
+	size_t		counts[200] = {0};
+	cm_rng		rng;
+
+	(void) state;
+	cm_rng_seed(&rng, 8);
+	random_points(&rng, x, y, n);
+	assert_int_equal(cm_walk_turfs(x, y, n, 10, t), CM_OK);
+	for (size_t i = 0; i < n; i++)
+	{
+		assert_true(t[i] >= 1 && t[i] <= 101);
+		counts[t[i]]++;
+	}
+	for (int k = 1; k <= 101; k++)
+		assert_true(counts[k] == 9 || counts[k] == 10);
+	assert_int_equal(cm_walk_turfs(x, y, n, 0, t), CM_ERR_INVALID);
+	assert_int_equal(cm_walk_turfs(x, y, n, 5000, t), CM_OK);
+	for (size_t i = 0; i < n; i++)
+		assert_true(t[i] == 1);
+	free(x);
+	free(y);
+	free(t);
+}
+
+static void
+test_orienteering_budget(void **state)
+{
+	size_t		n = 300;
+	double	   *x = malloc((n + 1) * sizeof(double)),
+			   *y = malloc((n + 1) * sizeof(double)),
+			   *v = malloc(n * sizeof(double));
+	int32_t    *stop = malloc(n * sizeof(int32_t));
+	cm_rng		rng;
+
+	(void) state;
+	cm_rng_seed(&rng, 4);
+	random_points(&rng, x, y, n + 1);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (double) (i % 5);
+	for (double budget = 0; budget <= 800; budget += 100)
+	{
+		cm_orienteering o = {.n = n, .x = x, .y = y, .value = v, .budget = budget, .seed = 1, .rounds = 30};
+		double		value,
+					length,
+					check = 0,
+					sum = 0;
+		size_t		visited = 0,
+					prev = n;
+
+		assert_int_equal(cm_walk_orienteer(&o, stop, &value, &length), CM_OK);
+		assert_true(length <= budget);
+		/* walk the stops in order and measure the loop ourselves */
+		for (int32_t s = 1;; s++)
+		{
+			size_t		at = n;
+
+			for (size_t i = 0; i < n; i++)
+				if (stop[i] == s)
+					at = i;
+			if (at == n)
+				break;
+			check += hypot(x[at] - x[prev], y[at] - y[prev]);
+			sum += v[at];
+			assert_true(v[at] > 0);
+			prev = at;
+			visited++;
+		}
+		check += hypot(x[n] - x[prev], y[n] - y[prev]);
+		assert_true(check <= budget + 1e-9);
+		assert_true(fabs(sum - value) < 1e-6);
+		if (budget >= 400)
+			assert_true(visited > 10);
+	}
+	{
+		cm_orienteering bad = {.n = n, .x = x, .y = y, .value = v, .budget = -1};
+
+		assert_int_equal(cm_walk_orienteer(&bad, stop, NULL, NULL), CM_ERR_INVALID);
+		v[0] = -1;
+		bad.budget = 10;
+		assert_int_equal(cm_walk_orienteer(&bad, stop, NULL, NULL), CM_ERR_INVALID);
+	}
+	free(x);
+	free(y);
+	free(v);
+	free(stop);
+}
+
+/* Orienteering on 8 doors: compare with the best subset found by brute force. */
+static void
+test_orienteering_small_optimum(void **state)
+{
+	double		x[9],
+				y[9],
+				v[8];
+	int32_t		stop[8];
+	cm_rng		rng;
+
+	(void) state;
+	cm_rng_seed(&rng, 21);
+	for (int trial = 0; trial < 5; trial++)
+	{
+		double		best = 0,
+					got;
+		cm_orienteering o = {.n = 8, .x = x, .y = y, .value = v, .budget = 150, .seed = 1, .rounds = 50};
+
+		random_points(&rng, x, y, 9);
+		for (int i = 0; i < 8; i++)
+			v[i] = 1 + cm_rng_uniform(&rng) * 9;
+		for (unsigned mask = 1; mask < 256; mask++)
+		{
+			double		px[9],
+						py[9],
+						len,
+						val = 0;
+			size_t		order[9];
+			size_t		k = 0;
+			cm_tour_problem p = {.x = px, .y = py, .start = -1, .seed = 1};
+
+			px[k] = x[8];
+			py[k++] = y[8];
+			for (int i = 0; i < 8; i++)
+				if (mask & (1u << i))
+				{
+					px[k] = x[i];
+					py[k++] = y[i];
+					val += v[i];
+				}
+			p.n = k;
+			assert_int_equal(cm_tour_solve(&p, order, &len), CM_OK);
+			if (len <= 150 && val > best)
+				best = val;
+		}
+		assert_int_equal(cm_walk_orienteer(&o, stop, &got, NULL), CM_OK);
+		assert_true(got >= 0.97 * best - 1e-9);
+	}
+}
+
+static void
+test_ewkb(void **state)
+{
+	/* EWKB little-endian POINT with SRID 4326 (-71.06 42.36) */
+	uint8_t		buf[64];
+	uint8_t		line[128];
+	double		x,
+				y,
+				lx[2] = {1, 2},
+				ly[2] = {3, 4};
+	size_t		order[2] = {1, 0},
+				size;
+	int32_t		srid;
+	cm_ewkb_kind kind;
+	uint32_t	type = 1 | 0x20000000u,
+				s = 4326;
+	double		px = -71.06,
+				py = 42.36,
+				nan = NAN;
+
+	(void) state;
+	buf[0] = 1;
+	memcpy(buf + 1, &type, 4);
+	memcpy(buf + 5, &s, 4);
+	memcpy(buf + 9, &px, 8);
+	memcpy(buf + 17, &py, 8);
+	assert_int_equal(cm_ewkb_read_point(buf, 25, &kind, &x, &y, &srid), CM_OK);
+	assert_int_equal(kind, CM_EWKB_POINT);
+	assert_true(x == px && y == py && srid == 4326);
+	assert_int_equal(cm_ewkb_read_point(buf, 24, &kind, &x, &y, &srid), CM_ERR_CORRUPT);
+	assert_int_equal(cm_ewkb_read_point(buf, 26, &kind, &x, &y, &srid), CM_ERR_CORRUPT);
+	memcpy(buf + 9, &nan, 8);
+	memcpy(buf + 17, &nan, 8);
+	assert_int_equal(cm_ewkb_read_point(buf, 25, &kind, &x, &y, &srid), CM_OK);
+	assert_int_equal(kind, CM_EWKB_EMPTY);
+	memcpy(buf + 9, &px, 8);
+	assert_int_equal(cm_ewkb_read_point(buf, 25, &kind, &x, &y, &srid), CM_OK);
+	assert_int_equal(kind, CM_EWKB_NONFINITE);
+	buf[0] = 7;
+	assert_int_equal(cm_ewkb_read_point(buf, 25, &kind, &x, &y, &srid), CM_ERR_CORRUPT);
+	/* a line written by us reads back as "not a point" */
+	assert_int_equal(cm_ewkb_linestring_size(2, 3857, &size), CM_OK);
+	assert_true(size == 9 + 4 + 32);
+	cm_ewkb_write_linestring(line, lx, ly, order, 2, 3857);
+	assert_int_equal(cm_ewkb_read_point(line, size, &kind, &x, &y, &srid), CM_OK);
+	assert_int_equal(kind, CM_EWKB_NOT_POINT);
+	assert_int_equal(srid, 3857);
+	/* lon/lat: 0.01 degree of latitude is about 1112 m */
+	{
+		double		ox[2] = {-71.06, -71.06},
+					oy[2] = {42.355, 42.365};
+
+		assert_int_equal(cm_walk_project_lonlat(ox, oy, 2), CM_OK);
+		assert_true(fabs((oy[1] - oy[0]) - 1111.95) < 1);
+		ox[0] = 181;
+		assert_int_equal(cm_walk_project_lonlat(ox, oy, 2), CM_ERR_INVALID);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		HARNESS_TEST(test_small_optima),
+		HARNESS_TEST(test_convex_polygon_optimum),
+		HARNESS_TEST(test_large_valid_and_deterministic),
+		HARNESS_TEST(test_matrix_and_duplicates),
+		HARNESS_TEST(test_tour_bad_input_and_cancel),
+		HARNESS_TEST(test_turfs_balanced),
+		HARNESS_TEST(test_orienteering_budget),
+		HARNESS_TEST(test_orienteering_small_optimum),
+		HARNESS_TEST(test_ewkb),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1095 @@
+/*
+ * walk.c - walk lists: walk_route / walk_path aggregates, walk_order / turf / walk_plan window
+ * functions and walk_route_costs over a pgRouting cost matrix (docs/walklists.md).
+ *
+ * Geometries are read through PostGIS's own ST_AsEWKB, looked up once per call site in the
+ * schema of the geometry type, and parsed by the core's EWKB point reader; walk_path builds
+ * its line as EWKB and hands it to ST_GeomFromEWKB.  liblwgeom is never linked.
+ */
+#include "postgres.h"
+
+#include <limits.h>
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "windowapi.h"
+
+#include "campaign.h"
+#include "../core/buffer.h"
+#include "../core/memory.h"
+#include "../core/tour.h"
+#include "../core/walk.h"
+
+#define SRID_LONLAT 4326
+#define WALK_SEED 20241105		/* fixed: the same doors always give the same route */
+#define WALK_KICKS_CAP_DOORS 2500	/* kicks stop growing past this many doors (5,000 in seconds) */
+#define PLAN_ROUNDS 300
+#define STATE_MAGIC 0x574c4b31u	/* "WLK1" */
+
+/* An overflow-checked huge array in the current context (palloc_array is PG 16+ only). */
+#define WALK_ARRAY(type, count) \
+	((type *) MemoryContextAllocHuge(CurrentMemoryContext, mul_size(sizeof(type), (Size) (count))))
+
+int			campaign_max_route_points = 100000;
+int			campaign_walk_effort = 40;
+
+void
+cm_pg_walk_init(void)
+{
+	DefineCustomIntVariable("campaign.max_route_points",
+							"Most doors one walk list (route, turf partition or plan) may hold.",
+							"Larger groups are refused with an error; cut them into turfs first.",
+							&campaign_max_route_points,
+							100000, 1, CM_TOUR_MAX_NODES,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("campaign.walk_effort",
+							"Iterated local search kicks per door when ordering walk lists.",
+							"More is slower and closer to the best order; 0 is local search only. "
+							"Routes over 2500 doors get the kicks of 2500.",
+							&campaign_walk_effort,
+							40, 0, 100000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+/* ---- reading geometries ----------------------------------------------------------------- */
+
+typedef struct geo_funcs
+{
+	Oid			geometry_type;
+	FmgrInfo	as_ewkb;
+	bool		have_from_ewkb;
+	FmgrInfo	from_ewkb;
+} geo_funcs;
+
+static Oid
+postgis_function(Oid geometry_type, const char *name, Oid argtype)
+{
+	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(geometry_type));
+	Oid			nsp;
+	List	   *qualified;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for type %u", geometry_type);
+	nsp = ((Form_pg_type) GETSTRUCT(tup))->typnamespace;
+	ReleaseSysCache(tup);
+	qualified = list_make2(makeString(get_namespace_name(nsp)), makeString(pstrdup(name)));
+	return LookupFuncName(qualified, 1, &argtype, false);
+}
+
+/* The PostGIS functions for the geometry type of argument argno, cached on the call site. */
+static geo_funcs *
+geo_funcs_for(FunctionCallInfo fcinfo, int argno)
+{
+	geo_funcs  *g = (geo_funcs *) fcinfo->flinfo->fn_extra;
+
+	if (g == NULL)
+	{
+		Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+
+		if (!OidIsValid(type))
+			elog(ERROR, "could not determine the geometry type");
+		g = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(geo_funcs));
+		g->geometry_type = type;
+		fmgr_info_cxt(postgis_function(type, "st_asewkb", type), &g->as_ewkb,
+					  fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = g;
+	}
+	return g;
+}
+
+/* A usable point from a geometry, or a clear error. */
+static void
+read_point(geo_funcs *g, Datum geom, double *x, double *y, int32 *srid)
+{
+	bytea	   *wkb = DatumGetByteaPP(FunctionCall1(&g->as_ewkb, geom));
+	cm_ewkb_kind kind;
+
+	CM_PG_CHECK(cm_ewkb_read_point((const uint8_t *) VARDATA_ANY(wkb), VARSIZE_ANY_EXHDR(wkb),
+								   &kind, x, y, srid), "could not read a geometry");
+	if (kind == CM_EWKB_NOT_POINT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("walk lists need points, got another geometry type"),
+				 errhint("Use ST_PointOnSurface(geom) for buildings and parcels.")));
+	if (kind == CM_EWKB_EMPTY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("walk lists cannot use an empty point"),
+				 errhint("Leave empty geometries out with NOT ST_IsEmpty(geom).")));
+	if (kind == CM_EWKB_NONFINITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("walk lists cannot use a point with a NaN or infinite coordinate")));
+}
+
+/* The doors of one route: ids (or row numbers), coordinates, one SRID. */
+typedef struct point_set
+{
+	Oid			geometry_type;
+	int32		srid;
+	bool		have_srid;
+	bool		has_start;
+	bool		round_trip;
+	double		sx,
+				sy;
+	int64		n,
+				cap;
+	int64	   *id;
+	double	   *x;
+	double	   *y;
+} point_set;
+
+static void
+check_route_size(int64 n)
+{
+	if (n > campaign_max_route_points)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("walk list has more than campaign.max_route_points (%d) doors",
+						campaign_max_route_points),
+				 errhint("Cut the doors into turfs with campaign.turf, or raise campaign.max_route_points.")));
+}
+
+static void
+check_srid(point_set *p, int32 srid)
+{
+	if (!p->have_srid)
+	{
+		p->srid = srid;
+		p->have_srid = true;
+	}
+	else if (p->srid != srid)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("walk list mixes SRIDs %d and %d", p->srid, srid),
+				 errhint("Bring every point to one SRID with ST_Transform.")));
+}
+
+/* Append a door; memory from the current context (the aggregate's, for aggregates). */
+static void
+point_set_add(point_set *p, int64 id, double x, double y, int32 srid)
+{
+	check_srid(p, srid);
+	check_route_size(p->n + 1);
+	if (p->n == p->cap)
+	{
+		int64		cap = p->cap ? p->cap * 2 : 64;
+
+		if (p->cap == 0)
+		{
+			p->id = WALK_ARRAY(int64, cap);
+			p->x = WALK_ARRAY(double, cap);
+			p->y = WALK_ARRAY(double, cap);
+		}
+		else
+		{
+			p->id = repalloc_huge(p->id, sizeof(int64) * cap);
+			p->x = repalloc_huge(p->x, sizeof(double) * cap);
+			p->y = repalloc_huge(p->y, sizeof(double) * cap);
+		}
+		p->cap = cap;
+	}
+	p->id[p->n] = id;
+	p->x[p->n] = x;
+	p->y[p->n] = y;
+	p->n++;
+}
+
+static void
+point_set_start(point_set *p, double x, double y, int32 srid, bool round_trip)
+{
+	check_srid(p, srid);
+	if (p->has_start && (p->sx != x || p->sy != y || p->round_trip != round_trip))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("start and round_trip must be the same on every row of a walk list")));
+	p->has_start = true;
+	p->sx = x;
+	p->sy = y;
+	p->round_trip = round_trip;
+}
+
+/*
+ * Planar coordinates for the solver: the doors, then the start at index n when there is
+ * one; lon/lat is projected to metres around the group.
+ */
+static void
+planar_copy(const point_set *p, double **x, double **y)
+{
+	int64		total = p->n + (p->has_start ? 1 : 0);
+
+	*x = WALK_ARRAY(double, total);
+	*y = WALK_ARRAY(double, total);
+	memcpy(*x, p->x, sizeof(double) * p->n);
+	memcpy(*y, p->y, sizeof(double) * p->n);
+	if (p->has_start)
+	{
+		(*x)[p->n] = p->sx;
+		(*y)[p->n] = p->sy;
+	}
+	if (p->srid == SRID_LONLAT)
+		CM_PG_CHECK(cm_walk_project_lonlat(*x, *y, (size_t) total), "could not measure distances");
+}
+
+/* Kicks per node: campaign.walk_effort, spread thinner past WALK_KICKS_CAP_DOORS. */
+static double
+walk_effort(int64 n)
+{
+	if (n > WALK_KICKS_CAP_DOORS)
+		return (double) campaign_walk_effort * WALK_KICKS_CAP_DOORS / (double) n;
+	return campaign_walk_effort;
+}
+
+/* Solve the route; order[0..n) receives door indexes in visiting order. */
+static void
+point_set_solve(const point_set *p, size_t *order)
+{
+	double	   *x,
+			   *y;
+	cm_tour_problem problem = {0};
+	size_t		total = (size_t) p->n + (p->has_start ? 1 : 0);
+	size_t	   *full = WALK_ARRAY(size_t, total);
+	size_t		k = 0;
+
+	planar_copy(p, &x, &y);
+	problem.n = total;
+	problem.x = x;
+	problem.y = y;
+	problem.start = p->has_start ? (long) p->n : -1;
+	problem.round_trip = p->has_start ? p->round_trip : true;
+	problem.seed = WALK_SEED;
+	problem.effort = walk_effort((int64) total);
+	CM_PG_CHECK(cm_tour_solve(&problem, full, NULL), "could not order the doors");
+	for (size_t i = 0; i < total; i++)
+		if (!p->has_start || full[i] != (size_t) p->n)
+			order[k++] = full[i];
+	pfree(full);
+	pfree(x);
+	pfree(y);
+}
+
+/* ---- aggregates ------------------------------------------------------------------------- */
+
+static MemoryContext
+agg_context(FunctionCallInfo fcinfo, const char *name)
+{
+	MemoryContext ctx;
+
+	if (!AggCheckCallContext(fcinfo, &ctx))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", name)));
+	return ctx;
+}
+
+static point_set *
+agg_state(FunctionCallInfo fcinfo, MemoryContext ctx)
+{
+	point_set  *p;
+
+	if (!PG_ARGISNULL(0))
+		return (point_set *) PG_GETARG_POINTER(0);
+	p = MemoryContextAllocZero(ctx, sizeof(point_set));
+	return p;
+}
+
+/*
+ * Shared transition: id_arg < 0 numbers the rows; start_arg < 0 means no start argument.
+ * Geometries are read in the per-row context (ST_AsEWKB's bytea must not pile up in the
+ * aggregate context); only the coordinates are kept.
+ */
+static Datum
+walk_trans(FunctionCallInfo fcinfo, int id_arg, int geom_arg, int start_arg)
+{
+	MemoryContext ctx = agg_context(fcinfo, "walk_route");
+	MemoryContext old;
+	point_set  *p = agg_state(fcinfo, ctx);
+	geo_funcs  *g = geo_funcs_for(fcinfo, geom_arg);
+	bool		have_start = start_arg >= 0 && !PG_ARGISNULL(start_arg);
+	bool		have_door = !PG_ARGISNULL(geom_arg) && (id_arg < 0 || !PG_ARGISNULL(id_arg));
+	bool		round_trip = true;
+	double		x = 0,
+				y = 0,
+				sx = 0,
+				sy = 0;
+	int32		srid = 0,
+				start_srid = 0;
+
+	p->geometry_type = g->geometry_type;
+	if (have_start)
+	{
+		round_trip = PG_ARGISNULL(start_arg + 1) ? true : PG_GETARG_BOOL(start_arg + 1);
+		read_point(g, PG_GETARG_DATUM(start_arg), &sx, &sy, &start_srid);
+	}
+	if (have_door)
+		read_point(g, PG_GETARG_DATUM(geom_arg), &x, &y, &srid);
+	old = MemoryContextSwitchTo(ctx);
+	if (have_start)
+		point_set_start(p, sx, sy, start_srid, round_trip);
+	if (have_door)
+		point_set_add(p, id_arg < 0 ? p->n + 1 : PG_GETARG_INT64(id_arg), x, y, srid);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(p);
+}
+
+PG_FUNCTION_INFO_V1(walk_route_trans);
+Datum
+walk_route_trans(PG_FUNCTION_ARGS)
+{
+	return walk_trans(fcinfo, 1, 2, -1);
+}
+
+PG_FUNCTION_INFO_V1(walk_route_trans_start);
+Datum
+walk_route_trans_start(PG_FUNCTION_ARGS)
+{
+	return walk_trans(fcinfo, 1, 2, 3);
+}
+
+PG_FUNCTION_INFO_V1(walk_path_trans);
+Datum
+walk_path_trans(PG_FUNCTION_ARGS)
+{
+	return walk_trans(fcinfo, -1, 1, -1);
+}
+
+PG_FUNCTION_INFO_V1(walk_path_trans_start);
+Datum
+walk_path_trans_start(PG_FUNCTION_ARGS)
+{
+	return walk_trans(fcinfo, -1, 1, 2);
+}
+
+static void
+merge_start(point_set *into, const point_set *from)
+{
+	if (from->has_start)
+		point_set_start(into, from->sx, from->sy, from->srid, from->round_trip);
+}
+
+PG_FUNCTION_INFO_V1(walk_state_combine);
+Datum
+walk_state_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = agg_context(fcinfo, "walk_state_combine");
+	MemoryContext old;
+	point_set  *a = PG_ARGISNULL(0) ? NULL : (point_set *) PG_GETARG_POINTER(0);
+	point_set  *b = PG_ARGISNULL(1) ? NULL : (point_set *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	old = MemoryContextSwitchTo(ctx);
+	if (a == NULL)
+		a = MemoryContextAllocZero(ctx, sizeof(point_set));
+	if (OidIsValid(b->geometry_type))
+		a->geometry_type = b->geometry_type;
+	merge_start(a, b);
+	for (int64 i = 0; i < b->n; i++)
+		point_set_add(a, b->id[i], b->x[i], b->y[i], b->srid);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(walk_state_serialize);
+Datum
+walk_state_serialize(PG_FUNCTION_ARGS)
+{
+	point_set  *p = (point_set *) PG_GETARG_POINTER(0);
+	cm_writer	w;
+	bytea	   *out;
+
+	(void) agg_context(fcinfo, "walk_state_serialize");
+	cm_writer_init(&w);
+	cm_put_u32(&w, STATE_MAGIC);
+	cm_put_u32(&w, p->geometry_type);
+	cm_put_u8(&w, (uint8) ((p->have_srid ? 1 : 0) | (p->has_start ? 2 : 0) | (p->round_trip ? 4 : 0)));
+	cm_put_u32(&w, (uint32) p->srid);
+	cm_put_f64(&w, p->sx);
+	cm_put_f64(&w, p->sy);
+	cm_put_u32(&w, (uint32) p->n);
+	for (int64 i = 0; i < p->n; i++)
+	{
+		cm_put_u64(&w, (uint64) p->id[i]);
+		cm_put_f64(&w, p->x[i]);
+		cm_put_f64(&w, p->y[i]);
+	}
+	CM_PG_CHECK(w.status, "could not serialize a walk list state");
+	out = palloc(VARHDRSZ + w.len);
+	SET_VARSIZE(out, VARHDRSZ + w.len);
+	memcpy(VARDATA(out), w.data, w.len);
+	cm_writer_free(&w);
+	PG_RETURN_BYTEA_P(out);
+}
+
+static cm_status
+read_state(cm_reader *r, point_set *p)
+{
+	uint32		magic,
+				type,
+				srid,
+				count;
+	uint8		flags;
+
+	CM_TRY(cm_get_u32(r, &magic));
+	if (magic != STATE_MAGIC)
+		return cm_fail(CM_ERR_CORRUPT, "not a walk list state");
+	CM_TRY(cm_get_u32(r, &type));
+	CM_TRY(cm_get_u8(r, &flags));
+	if (flags > 7)
+		return cm_fail(CM_ERR_CORRUPT, "bad flags");
+	CM_TRY(cm_get_u32(r, &srid));
+	CM_TRY(cm_get_f64_finite(r, &p->sx));
+	CM_TRY(cm_get_f64_finite(r, &p->sy));
+	CM_TRY(cm_get_count(r, (uint32) campaign_max_route_points, 24, &count));
+	p->geometry_type = type;
+	p->have_srid = flags & 1;
+	p->has_start = (flags & 2) != 0;
+	p->round_trip = (flags & 4) != 0;
+	p->srid = (int32) srid;
+	p->n = p->cap = count;
+	p->id = WALK_ARRAY(int64, count + 1);
+	p->x = WALK_ARRAY(double, count + 1);
+	p->y = WALK_ARRAY(double, count + 1);
+	for (uint32 i = 0; i < count; i++)
+	{
+		uint64		id;
+
+		CM_TRY(cm_get_u64(r, &id));
+		p->id[i] = (int64) id;
+		CM_TRY(cm_get_f64_finite(r, &p->x[i]));
+		CM_TRY(cm_get_f64_finite(r, &p->y[i]));
+	}
+	return cm_reader_finish(r);
+}
+
+PG_FUNCTION_INFO_V1(walk_state_deserialize);
+Datum
+walk_state_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = agg_context(fcinfo, "walk_state_deserialize");
+	MemoryContext old = MemoryContextSwitchTo(ctx);
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	point_set  *p = palloc0(sizeof(point_set));
+	cm_reader	r;
+
+	cm_reader_init(&r, VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in));
+	CM_PG_CHECK(read_state(&r, p), "invalid walk list state");
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(p);
+}
+
+PG_FUNCTION_INFO_V1(walk_route_final);
+Datum
+walk_route_final(PG_FUNCTION_ARGS)
+{
+	point_set  *p;
+	size_t	   *order;
+	Datum	   *ids;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	p = (point_set *) PG_GETARG_POINTER(0);
+	if (p->n == 0)
+		PG_RETURN_NULL();
+	order = WALK_ARRAY(size_t, p->n);
+	point_set_solve(p, order);
+	ids = palloc_array(Datum, p->n);
+	for (int64 i = 0; i < p->n; i++)
+		ids[i] = Int64GetDatum(p->id[order[i]]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(ids, (int) p->n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* walk_path: the line from the start (if any) through the doors, closed when a loop. */
+PG_FUNCTION_INFO_V1(walk_path_final);
+Datum
+walk_path_final(PG_FUNCTION_ARGS)
+{
+	point_set  *p;
+	size_t	   *order,
+			   *line;
+	size_t		k = 0,
+				size;
+	double	   *x,
+			   *y;
+	bytea	   *ewkb;
+	FmgrInfo	from_ewkb;
+	bool		closed;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	p = (point_set *) PG_GETARG_POINTER(0);
+	if (p->n == 0)
+		PG_RETURN_NULL();
+	order = WALK_ARRAY(size_t, p->n);
+	point_set_solve(p, order);
+	closed = !p->has_start || p->round_trip;
+	line = WALK_ARRAY(size_t, p->n + 2);
+	/* original coordinates, the start at index n */
+	x = WALK_ARRAY(double, p->n + 1);
+	y = WALK_ARRAY(double, p->n + 1);
+	memcpy(x, p->x, sizeof(double) * p->n);
+	memcpy(y, p->y, sizeof(double) * p->n);
+	x[p->n] = p->sx;
+	y[p->n] = p->sy;
+	if (p->has_start)
+		line[k++] = (size_t) p->n;
+	for (int64 i = 0; i < p->n; i++)
+		line[k++] = order[i];
+	if (closed)
+		line[k++] = line[0];
+	if (k == 1)
+		line[k++] = line[0];	/* a single door: a zero-length line */
+	CM_PG_CHECK(cm_ewkb_linestring_size(k, p->srid, &size), "could not build the path");
+	ewkb = palloc(VARHDRSZ + size);
+	SET_VARSIZE(ewkb, VARHDRSZ + size);
+	cm_ewkb_write_linestring((uint8_t *) VARDATA(ewkb), x, y, line, k, p->srid);
+	fmgr_info(postgis_function(p->geometry_type, "st_geomfromewkb", BYTEAOID), &from_ewkb);
+	PG_RETURN_DATUM(FunctionCall1(&from_ewkb, PointerGetDatum(ewkb)));
+}
+
+/* ---- window functions ------------------------------------------------------------------- */
+
+typedef struct window_result
+{
+	bool		done;
+	int64		rows;
+	int32		values[FLEXIBLE_ARRAY_MEMBER];	/* 0: NULL */
+} window_result;
+
+static window_result *
+window_result_get(WindowObject win, bool *fresh)
+{
+	int64		rows = WinGetPartitionRowCount(win);
+	Size		size;
+	window_result *r;
+
+	size = add_size(offsetof(window_result, values), mul_size(sizeof(int32), (Size) rows));
+	r = (window_result *) WinGetPartitionLocalMemory(win, size);
+	*fresh = !r->done;
+	r->rows = rows;
+	return r;
+}
+
+static Datum
+window_arg(WindowObject win, int argno, int64 row, bool *isnull)
+{
+	bool		isout;
+
+	return WinGetFuncArgInPartition(win, argno, (int) row, WINDOW_SEEK_HEAD, false, isnull, &isout);
+}
+
+/* Collect the partition's points; rowmap[k] is the row of door k. */
+static void
+window_points(FunctionCallInfo fcinfo, WindowObject win, int geom_arg, int start_arg,
+			  point_set *p, int64 **rowmap)
+{
+	geo_funcs  *g = geo_funcs_for(fcinfo, geom_arg);
+	int64		rows = WinGetPartitionRowCount(win);
+
+	memset(p, 0, sizeof(*p));
+	p->geometry_type = g->geometry_type;
+	*rowmap = WALK_ARRAY(int64, rows > 0 ? rows : 1);
+	for (int64 row = 0; row < rows; row++)
+	{
+		bool		isnull;
+		Datum		geom = window_arg(win, geom_arg, row, &isnull);
+		double		x,
+					y;
+		int32		srid;
+
+		CHECK_FOR_INTERRUPTS();
+		if (start_arg >= 0)
+		{
+			bool		start_null,
+						rt_null = true;
+			Datum		start = window_arg(win, start_arg, row, &start_null);
+			Datum		rt = start_arg + 1 < PG_NARGS() ? window_arg(win, start_arg + 1, row, &rt_null) : 0;
+
+			if (!start_null)
+			{
+				read_point(g, start, &x, &y, &srid);
+				point_set_start(p, x, y, srid, rt_null ? true : DatumGetBool(rt));
+			}
+		}
+		if (isnull)
+			continue;
+		read_point(g, geom, &x, &y, &srid);
+		(*rowmap)[p->n] = row;
+		point_set_add(p, row, x, y, srid);
+	}
+}
+
+static Datum
+walk_order_window(FunctionCallInfo fcinfo, int start_arg)
+{
+	WindowObject win = PG_WINDOW_OBJECT();
+	bool		fresh;
+	window_result *r = window_result_get(win, &fresh);
+	int64		pos;
+
+	if (fresh)
+	{
+		point_set	p;
+		int64	   *rowmap;
+
+		window_points(fcinfo, win, 0, start_arg, &p, &rowmap);
+		if (p.n > 0)
+		{
+			size_t	   *order = WALK_ARRAY(size_t, p.n);
+
+			point_set_solve(&p, order);
+			for (int64 i = 0; i < p.n; i++)
+				r->values[rowmap[order[i]]] = (int32) (i + 1);
+		}
+		r->done = true;
+	}
+	pos = WinGetCurrentPosition(win);
+	if (r->values[pos] == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(r->values[pos]);
+}
+
+PG_FUNCTION_INFO_V1(walk_order);
+Datum
+walk_order(PG_FUNCTION_ARGS)
+{
+	return walk_order_window(fcinfo, -1);
+}
+
+PG_FUNCTION_INFO_V1(walk_order_start);
+Datum
+walk_order_start(PG_FUNCTION_ARGS)
+{
+	return walk_order_window(fcinfo, 1);
+}
+
+/* An argument that must be the same on every row of the partition (NULL not allowed). */
+static Datum
+constant_arg(WindowObject win, int argno, const char *name, bool byval, int len)
+{
+	int64		rows = WinGetPartitionRowCount(win);
+	bool		isnull;
+	Datum		first = window_arg(win, argno, 0, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	for (int64 row = 1; row < rows; row++)
+	{
+		bool		other_null;
+		Datum		other = window_arg(win, argno, row, &other_null);
+
+		CHECK_FOR_INTERRUPTS();
+		if (other_null || !datumIsEqual(first, other, byval, len))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be the same on every row of a partition", name)));
+	}
+	return first;
+}
+
+PG_FUNCTION_INFO_V1(turf);
+Datum
+turf(PG_FUNCTION_ARGS)
+{
+	WindowObject win = PG_WINDOW_OBJECT();
+	bool		fresh;
+	window_result *r = window_result_get(win, &fresh);
+	int64		pos;
+
+	if (fresh)
+	{
+		int32		doors = DatumGetInt32(constant_arg(win, 1, "doors", true, 4));
+		point_set	p;
+		int64	   *rowmap;
+
+		if (doors < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("doors per turf must be at least 1, got %d", doors)));
+		window_points(fcinfo, win, 0, -1, &p, &rowmap);
+		if (p.n > 0)
+		{
+			double	   *x,
+					   *y;
+			int32	   *t = WALK_ARRAY(int32, p.n);
+
+			planar_copy(&p, &x, &y);
+			CM_PG_CHECK(cm_walk_turfs(x, y, (size_t) p.n, (size_t) doors, t), "could not cut turfs");
+			for (int64 i = 0; i < p.n; i++)
+				r->values[rowmap[i]] = t[i];
+		}
+		r->done = true;
+	}
+	pos = WinGetCurrentPosition(win);
+	if (r->values[pos] == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(r->values[pos]);
+}
+
+PG_FUNCTION_INFO_V1(walk_plan);
+Datum
+walk_plan(PG_FUNCTION_ARGS)
+{
+	WindowObject win = PG_WINDOW_OBJECT();
+	bool		fresh;
+	window_result *r = window_result_get(win, &fresh);
+	int64		pos;
+
+	if (fresh)
+	{
+		double		budget = DatumGetFloat8(constant_arg(win, 2, "budget", FLOAT8PASSBYVAL, 8));
+		point_set	p;
+		int64	   *rowmap;
+		double	   *value;
+
+		if (!isfinite(budget) || budget < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("budget must be a finite distance not below 0")));
+		if (WinGetPartitionRowCount(win) > 0)
+		{
+			bool		isnull;
+
+			(void) window_arg(win, 3, 0, &isnull);
+			if (isnull)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("start must not be NULL")));
+		}
+		window_points(fcinfo, win, 0, 3, &p, &rowmap);
+		value = WALK_ARRAY(double, p.n + 1);
+		for (int64 i = 0; i < p.n; i++)
+		{
+			bool		isnull;
+			Datum		v = window_arg(win, 1, rowmap[i], &isnull);
+
+			value[i] = isnull ? 0 : DatumGetFloat8(v);
+			if (!isfinite(value[i]) || value[i] < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("value must be a finite number not below 0, got %g", value[i])));
+		}
+		if (p.n > 0)
+		{
+			cm_orienteering o = {0};
+			double	   *x,
+					   *y;
+			int32	   *stop = WALK_ARRAY(int32, p.n);
+
+			planar_copy(&p, &x, &y);
+			o.n = (size_t) p.n;
+			o.x = x;
+			o.y = y;
+			o.value = value;
+			o.budget = budget;
+			o.seed = WALK_SEED;
+			o.rounds = PLAN_ROUNDS;
+			CM_PG_CHECK(cm_walk_orienteer(&o, stop, NULL, NULL), "could not plan the shift");
+			for (int64 i = 0; i < p.n; i++)
+				r->values[rowmap[i]] = stop[i];
+		}
+		r->done = true;
+	}
+	pos = WinGetCurrentPosition(win);
+	if (r->values[pos] == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(r->values[pos]);
+}
+
+/* ---- walk_route_costs ------------------------------------------------------------------- */
+
+typedef struct cost_rows
+{
+	int64		n;
+	int64	   *from;
+	int64	   *to;
+	double	   *cost;
+} cost_rows;
+
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cost_column(TupleDesc desc, const char *name, bool numeric)
+{
+	int			col = SPI_fnumber(desc, name);
+	Oid			type;
+
+	if (col <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("cost query has no column \"%s\"", name),
+				 errhint("Give (start_vid, end_vid, agg_cost) as pgr_dijkstraCostMatrix returns them.")));
+	type = SPI_gettypeid(desc, col);
+	if (numeric ? !(type == FLOAT8OID || type == FLOAT4OID || type == NUMERICOID || type == INT4OID || type == INT8OID)
+		: !(type == INT8OID || type == INT4OID || type == INT2OID))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("cost query column \"%s\" has type %s", name, format_type_be(type)),
+				 errhint(numeric ? "agg_cost must be a number." : "Vertex ids must be integers.")));
+	return col;
+}
+
+/* Run the cost query and copy its rows into ctx. */
+static void
+read_costs(const char *sql, MemoryContext ctx, cost_rows *out)
+{
+	TupleDesc	desc;
+	int			cfrom,
+				cto,
+				ccost;
+	SPIPlanPtr	plan;
+
+	SPI_connect();
+	plan = SPI_prepare(sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the cost query: %s", SPI_result_code_string(SPI_result));
+	if (!SPI_is_cursor_plan(plan))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cost query must be a single query returning rows"),
+				 errhint("Pass a SELECT such as one over pgr_dijkstraCostMatrix.")));
+	if (SPI_execute_plan(plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cost query must be a SELECT")));
+	desc = SPI_tuptable->tupdesc;
+	cfrom = cost_column(desc, "start_vid", false);
+	cto = cost_column(desc, "end_vid", false);
+	ccost = cost_column(desc, "agg_cost", true);
+	out->n = (int64) SPI_processed;
+	out->from = MemoryContextAllocHuge(ctx, sizeof(int64) * (out->n + 1));
+	out->to = MemoryContextAllocHuge(ctx, sizeof(int64) * (out->n + 1));
+	out->cost = MemoryContextAllocHuge(ctx, sizeof(double) * (out->n + 1));
+	for (int64 i = 0; i < out->n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		bool		n1,
+					n2,
+					n3;
+		Datum		f = SPI_getbinval(tup, desc, cfrom, &n1);
+		Datum		t = SPI_getbinval(tup, desc, cto, &n2);
+		Datum		c = SPI_getbinval(tup, desc, ccost, &n3);
+
+		CHECK_FOR_INTERRUPTS();
+		if (n1 || n2 || n3)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("cost query returned a NULL in row %lld", (long long) i + 1)));
+		out->from[i] = (int64) cm_pg_datum_to_double(f, SPI_gettypeid(desc, cfrom));
+		out->to[i] = (int64) cm_pg_datum_to_double(t, SPI_gettypeid(desc, cto));
+		out->cost[i] = cm_pg_datum_to_double(c, SPI_gettypeid(desc, ccost));
+		if (!isfinite(out->cost[i]) || out->cost[i] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cost from %lld to %lld must be finite and not negative",
+							(long long) out->from[i], (long long) out->to[i])));
+	}
+	SPI_finish();
+}
+
+static int64
+node_index(const int64 *nodes, int64 n, int64 id)
+{
+	int64	   *hit = bsearch(&id, nodes, n, sizeof(int64), int64_cmp);
+
+	return hit ? hit - nodes : -1;
+}
+
+/* Asymmetric costs: the mean of both directions; one direction stands for both. */
+static double *
+symmetric_matrix(const double *asym, const int64 *nodes, int64 n)
+{
+	double	   *m;
+
+	CM_PG_CHECK(cm_alloc_array((size_t) n * (size_t) n, sizeof(double), (void **) &m),
+				"could not build the cost matrix");
+	for (int64 i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (int64 j = 0; j < n; j++)
+		{
+			double		a = asym[i * n + j],
+						b = asym[j * n + i];
+
+			if (i == j)
+				m[i * n + j] = 0;
+			else if (isnan(a) && isnan(b))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("no cost between nodes %lld and %lld",
+								(long long) nodes[i], (long long) nodes[j]),
+						 errhint("pgr_dijkstraCostMatrix leaves out pairs without a path: connect the network or leave the node out.")));
+			else
+				m[i * n + j] = isnan(a) ? b : isnan(b) ? a : (a + b) / 2;
+		}
+	}
+	return m;
+}
+
+static double
+directed_cost(const double *asym, const double *sym, int64 n, int64 i, int64 j)
+{
+	double		c = asym[i * n + j];
+
+	return isnan(c) ? sym[i * n + j] : c;
+}
+
+/* The route over the matrix: order[0..n) of node indexes. */
+static void
+solve_costs(const cost_rows *rows, int64 *nodes, int64 n, int64 start, bool round_trip,
+			size_t *order)
+{
+	double	   *asym;
+	double	   *sym;
+	cm_tour_problem problem = {0};
+	size_t		cells;
+
+	if (!cm_mul_size((size_t) n, (size_t) n, &cells))
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("cost matrix too large")));
+	CM_PG_CHECK(cm_alloc_array(cells, sizeof(double), (void **) &asym), "could not build the cost matrix");
+	for (size_t i = 0; i < cells; i++)
+		asym[i] = NAN;
+	for (int64 r = 0; r < rows->n; r++)
+	{
+		int64		i = node_index(nodes, n, rows->from[r]),
+					j = node_index(nodes, n, rows->to[r]);
+
+		if (i != j && (isnan(asym[i * n + j]) || rows->cost[r] < asym[i * n + j]))
+			asym[i * n + j] = rows->cost[r];
+	}
+	sym = symmetric_matrix(asym, nodes, n);
+	problem.n = (size_t) n;
+	problem.matrix = sym;
+	problem.start = (long) start;
+	problem.round_trip = round_trip;
+	problem.seed = WALK_SEED;
+	problem.effort = walk_effort(n);
+	CM_PG_CHECK(cm_tour_solve(&problem, order, NULL), "could not order the nodes");
+	if (round_trip && n > 2)
+	{
+		/* a loop can be walked either way: take the cheaper direction of the real costs */
+		double		fwd = 0,
+					rev = 0;
+
+		for (int64 i = 0; i < n; i++)
+		{
+			fwd += directed_cost(asym, sym, n, order[i], order[(i + 1) % n]);
+			rev += directed_cost(asym, sym, n, order[(i + 1) % n], order[i]);
+		}
+		if (rev < fwd)
+			for (int64 i = 1, j = n - 1; i < j; i++, j--)
+			{
+				size_t		t = order[i];
+
+				order[i] = order[j];
+				order[j] = t;
+			}
+	}
+}
+
+typedef struct costs_result
+{
+	int64		n;
+	int64	   *nodes;
+	size_t	   *order;
+} costs_result;
+
+static costs_result *
+walk_route_costs_compute(FunctionCallInfo fcinfo, MemoryContext ctx)
+{
+	costs_result *res = MemoryContextAllocZero(ctx, sizeof(costs_result));
+	cost_rows	rows;
+	int64	   *nodes;
+	int64		n = 0,
+				start = 0;
+	bool		round_trip = PG_ARGISNULL(2) ? true : PG_GETARG_BOOL(2);
+	MemoryContext old;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("cost_sql must not be NULL")));
+	read_costs(text_to_cstring(PG_GETARG_TEXT_PP(0)), ctx, &rows);
+	old = MemoryContextSwitchTo(ctx);
+	nodes = WALK_ARRAY(int64, 2 * rows.n + 1);
+	for (int64 i = 0; i < rows.n; i++)
+	{
+		nodes[2 * i] = rows.from[i];
+		nodes[2 * i + 1] = rows.to[i];
+	}
+	qsort(nodes, 2 * rows.n, sizeof(int64), int64_cmp);
+	for (int64 i = 0; i < 2 * rows.n; i++)
+		if (n == 0 || nodes[n - 1] != nodes[i])
+			nodes[n++] = nodes[i];
+	check_route_size(n);
+	if (!PG_ARGISNULL(1))
+	{
+		start = node_index(nodes, n, PG_GETARG_INT64(1));
+		if (start < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("start node %lld is not in the cost matrix", (long long) PG_GETARG_INT64(1))));
+	}
+	res->n = n;
+	res->nodes = nodes;
+	if (n > 0)
+	{
+		res->order = WALK_ARRAY(size_t, n);
+		solve_costs(&rows, nodes, n, start, round_trip, res->order);
+	}
+	MemoryContextSwitchTo(old);
+	return res;
+}
+
+PG_FUNCTION_INFO_V1(walk_route_costs);
+Datum
+walk_route_costs(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	costs_result *res;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		TupleDesc	desc;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "walk_route_costs must return a record");
+		funcctx->tuple_desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		funcctx->user_fctx = walk_route_costs_compute(fcinfo, funcctx->multi_call_memory_ctx);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	res = (costs_result *) funcctx->user_fctx;
+	if (funcctx->call_cntr < (uint64) res->n)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = Int32GetDatum((int32) funcctx->call_cntr + 1);
+		values[1] = Int64GetDatum(res->nodes[res->order[funcctx->call_cntr]]);
+		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
+	}
+	SRF_RETURN_DONE(funcctx);
+}
