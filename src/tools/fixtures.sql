@@ -42,8 +42,6 @@ UPDATE voters v SET
         ST_XMin(t.geom) + 0.002 * (abs(hashint4(v.voter_id / 3 + 9000003)) % 1000) / 1000.0,
         ST_YMin(t.geom) + 0.002 * (abs(hashint4(v.voter_id / 3 + 9100003)) % 1000) / 1000.0), 4326)
 FROM tabblock20 t WHERE t.b = abs(hashint4(v.voter_id / 3 + 8000003)) % 30;
-CREATE VIEW scored_voters AS
-SELECT v.*, campaign.predict('turnout', v) AS p FROM voters v;
 CREATE TABLE block_results AS
 SELECT block_geoid, sum(voted_2024::int)::float8 AS successes, count(*)::float8 AS trials
 FROM voters GROUP BY block_geoid;
@@ -97,3 +95,7 @@ SELECT voter_id, now() AS contacted_at FROM voters WHERE voter_id % 7 = 0;
 CREATE TABLE street_costs AS
 SELECT a AS start_vid, b AS end_vid, (abs(a - b) * 80 + (a * b) % 37)::float8 AS agg_cost
 FROM generate_series(1, 8) a, generate_series(1, 8) b WHERE a <> b;
+
+-- Scores next to every voter column (created last, so that it has all of them).
+CREATE VIEW scored_voters AS
+SELECT v.*, campaign.predict('turnout', v) AS p FROM voters v;
