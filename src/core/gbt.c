@@ -144,6 +144,7 @@ cm_gbt_free(cm_gbt *m)
 		return;
 	cm_free(m->tree_start);
 	cm_free(m->nodes);
+	cm_free(m->flat);
 	cm_free(m);
 }
 
@@ -224,14 +225,86 @@ tree_value_codes(const cm_gbt_node *tree, const uint8_t *codes)
 	return n->value;
 }
 
+/* The walk on the prediction layout: NaN takes the learned side, others compare. */
+static inline double
+flat_tree_value(const cm_gbt_flat_node *tree, const double *x)
+{
+	uint32_t	i = 0;
+
+	while (tree[i].feature != CM_GBT_FLAT_LEAF)
+	{
+		double		v = x[tree[i].feature];
+		uint32_t	c = tree[i].child;
+		uint32_t	right = isnan(v) ? ((c >> 31) ^ 1u) : (uint32_t) !(v <= tree[i].split);
+
+		i = (c & ~CM_GBT_FLAT_MISSING_LEFT) + right;
+	}
+	return tree[i].split;
+}
+
 double
 cm_gbt_margin(const cm_gbt *m, const double *x)
 {
 	double		sum = m->base_score;
 
-	for (uint32_t t = 0; t < m->n_trees; t++)
-		sum += tree_value(m->nodes + m->tree_start[t], x);
+	if (m->flat)
+		for (uint32_t t = 0; t < m->n_trees; t++)
+			sum += flat_tree_value(m->flat + m->tree_start[t], x);
+	else
+		for (uint32_t t = 0; t < m->n_trees; t++)
+			sum += tree_value(m->nodes + m->tree_start[t], x);
 	return sum;
+}
+
+/*
+ * Lay out one tree breadth-first with siblings adjacent; order is scratch for its size.  A
+ * node reached twice (a forged model sharing a child) would overflow the tree: corrupt.
+ */
+static cm_status
+flatten_tree(const cm_gbt_node *src, uint32_t count, cm_gbt_flat_node *dst, uint32_t *order)
+{
+	uint32_t	next = 1;
+
+	order[0] = 0;
+	for (uint32_t pos = 0; pos < next; pos++)
+	{
+		const cm_gbt_node *n = src + order[pos];
+
+		if (n->feature < 0)
+		{
+			dst[pos] = (cm_gbt_flat_node) {n->value, CM_GBT_FLAT_LEAF, 0};
+			continue;
+		}
+		if (count - next < 2)
+			return cm_fail(CM_ERR_CORRUPT, "a tree node is reached from two parents");
+		dst[pos] = (cm_gbt_flat_node) {n->threshold, (uint32_t) n->feature,
+			next | (n->default_left ? CM_GBT_FLAT_MISSING_LEFT : 0)};
+		order[next++] = n->left;
+		order[next++] = n->right;
+	}
+	return CM_OK;
+}
+
+/* Build the prediction layout of a validated model. */
+static cm_status
+flatten_model(cm_gbt *m)
+{
+	uint32_t	largest = 0;
+	uint32_t   *order;
+	cm_status	st = CM_OK;
+
+	if (m->n_nodes >= CM_GBT_FLAT_MISSING_LEFT)
+		return cm_fail(CM_ERR_LIMIT, "too many tree nodes to lay out for prediction");
+	for (uint32_t t = 0; t < m->n_trees; t++)
+		if (m->tree_start[t + 1] - m->tree_start[t] > largest)
+			largest = m->tree_start[t + 1] - m->tree_start[t];
+	CM_TRY(cm_alloc_array(m->n_nodes, sizeof(cm_gbt_flat_node), (void **) &m->flat));
+	CM_TRY(cm_alloc_array(largest, sizeof(uint32_t), (void **) &order));
+	for (uint32_t t = 0; t < m->n_trees && st == CM_OK; t++)
+		st = flatten_tree(m->nodes + m->tree_start[t], m->tree_start[t + 1] - m->tree_start[t],
+						  m->flat + m->tree_start[t], order);
+	cm_free(order);
+	return st;
 }
 
 double
@@ -1011,6 +1084,8 @@ gbt_decode(cm_reader *r, uint32_t n_features, void **body)
 		st = cm_get_f64_finite(r, &m->base_score);
 	if (st == CM_OK)
 		st = decode_trees(r, m);
+	if (st == CM_OK)
+		st = flatten_model(m);
 	if (st != CM_OK)
 	{
 		cm_gbt_free(m);

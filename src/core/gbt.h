@@ -53,6 +53,21 @@ typedef struct cm_gbt_node
 	double		cover;			/* training only: hessian sum of the node */
 } cm_gbt_node;
 
+/*
+ * The prediction layout, built when a model is decoded: 16 bytes a node, the two children of a
+ * node side by side in breadth-first order, so a walk touches few cache lines and picks the
+ * child without a branch.
+ */
+#define CM_GBT_FLAT_LEAF UINT32_MAX
+#define CM_GBT_FLAT_MISSING_LEFT 0x80000000u
+
+typedef struct cm_gbt_flat_node
+{
+	double		split;			/* x <= split goes left; for a leaf, its value */
+	uint32_t	feature;		/* CM_GBT_FLAT_LEAF for a leaf */
+	uint32_t	child;			/* left child (right = left + 1) | CM_GBT_FLAT_MISSING_LEFT */
+} cm_gbt_flat_node;
+
 typedef struct cm_gbt
 {
 	uint32_t	n_features;
@@ -61,6 +76,7 @@ typedef struct cm_gbt
 	uint32_t	n_trees;
 	uint32_t   *tree_start;		/* n_trees + 1 offsets into nodes */
 	cm_gbt_node *nodes;
+	cm_gbt_flat_node *flat;		/* same tree_start offsets; NULL until decoded */
 	size_t		n_nodes;
 	size_t		cap_nodes;
 	size_t		cap_trees;

@@ -502,6 +502,79 @@ decode_forged(uint32_t feature, uint32_t left, uint32_t right, double threshold)
 }
 
 static void
+put_split(cm_writer *w, uint32_t left, uint32_t right)
+{
+	cm_put_u8(w, 1);
+	cm_put_u32(w, 0);
+	cm_put_u8(w, 1);
+	cm_put_f64(w, 0.5);
+	cm_put_u32(w, left);
+	cm_put_u32(w, right);
+}
+
+/*
+ * Children after their parent and inside the tree, yet nodes 1 and 2 share children 3 and 4:
+ * a DAG, which laid out as a tree would need more nodes than it has.  Refused, not expanded.
+ */
+static void
+test_shared_children_are_refused(void **state)
+{
+	cm_writer	w;
+	cm_reader	r;
+	void	   *body = NULL;
+
+	(void) state;
+	cm_writer_init(&w);
+	cm_put_u8(&w, CM_GBT_BINARY);
+	cm_put_f64(&w, 0.0);
+	cm_put_u32(&w, 1);
+	cm_put_u32(&w, 5);
+	put_split(&w, 1, 2);
+	put_split(&w, 3, 4);
+	put_split(&w, 3, 4);
+	for (int i = 0; i < 2; i++)
+	{
+		cm_put_u8(&w, 0);
+		cm_put_f64(&w, i ? 1.0 : -1.0);
+	}
+	cm_reader_init(&r, w.data, w.len);
+	assert_int_equal(cm_gbt_ops.decode(&r, 2, &body), CM_ERR_CORRUPT);
+	assert_non_null(strstr(cm_last_error(), "two parents"));
+	assert_null(body);
+	cm_writer_free(&w);
+}
+
+/* The decoded model walks its 16-byte layout; it must agree with the tree walk, NaN included. */
+static void
+test_prediction_layout_matches_the_trees(void **state)
+{
+	double	   *x,
+			   *y;
+	cm_model   *model = rule_model(&x, &y);
+	cm_model   *back;
+	cm_writer	w;
+	double		probe[3];
+
+	(void) state;
+	cm_writer_init(&w);
+	cm_model_encode(model, &w);
+	assert_int_equal(cm_model_decode(w.data, w.len, &back), CM_OK);
+	assert_non_null(((cm_gbt *) back->body)->flat);
+	assert_null(((cm_gbt *) model->body)->flat);
+	for (int i = 0; i < 2000; i++)
+	{
+		memcpy(probe, x + i * 3, sizeof(probe));
+		probe[i % 3] = (i % 4 == 0) ? NAN : probe[i % 3];
+		assert_true(cm_model_predict(back, probe) == cm_model_predict(model, probe));
+	}
+	cm_model_free(back);
+	cm_model_free(model);
+	cm_writer_free(&w);
+	cm_free(x);
+	cm_free(y);
+}
+
+static void
 test_forged_trees_are_refused(void **state)
 {
 	(void) state;
@@ -528,6 +601,8 @@ main(void)
 		HARNESS_TEST(test_codec_round_trip_and_truncation),
 		HARNESS_TEST(test_mutations_never_crash),
 		HARNESS_TEST(test_forged_trees_are_refused),
+		HARNESS_TEST(test_shared_children_are_refused),
+		HARNESS_TEST(test_prediction_layout_matches_the_trees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
