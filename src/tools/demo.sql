@@ -51,6 +51,13 @@ SELECT h AS household_id, x, y,
        1 + floor(pg_temp.u(h, 3) * 3)::int AS size                    -- 1 to 3 voters
 FROM snapped;
 
+-- Households at the same spot are flats in one building: number them.
+UPDATE households h SET address = h.address || ' Apt ' || d.n
+FROM (SELECT household_id, row_number() OVER (PARTITION BY address ORDER BY household_id) AS n,
+             count(*) OVER (PARTITION BY address) AS flats
+      FROM households) d
+WHERE d.household_id = h.household_id AND d.flats > 1;
+
 -- Census geography on a grid: tracts 1 km, block groups 500 m, blocks 125 m.  A 15-digit block
 -- GEOID = state (26) + county (163) + tract (6 digits) + block (4 digits, the first of which is
 -- the block group), so the GEOIDs nest by prefix exactly as the Census Bureau's do.
@@ -122,8 +129,10 @@ UPDATE voters SET doors_reached = coalesce(doors_reached, 0), calls_reached = co
                   texts = coalesce(texts, 0)
 WHERE doors_reached IS NULL;
 
--- The outcome: 2024 turnout.  Non-linear on purpose (age effect levels off, distance matters
--- only downtown-far, a door knock helps young voters most) so trees have something to find.
+-- The outcome: 2024 turnout.  Non-linear on purpose (age effect rises, levels off, then falls for
+-- the oldest; distance matters
+-- only for older voters far from the poll, a door knock helps young voters most) so trees have
+-- something to find that a straight-line model cannot.
 ALTER TABLE voters ADD COLUMN is_dem boolean, ADD COLUMN is_rep boolean, ADD COLUMN voted_2024 boolean;
 UPDATE voters SET is_dem = party = 'DEM', is_rep = party = 'REP',
     voted_2024 = pg_temp.u(voter_id, 40) < 1 / (1 + exp(-(
@@ -131,9 +140,10 @@ UPDATE voters SET is_dem = party = 'DEM', is_rep = party = 'REP',
         + 0.6 * coalesce(voted_2020::int, 0) + 0.5 * coalesce(voted_2022::int, 0)
         + 0.4 * voted_primary_2024::int
         - CASE WHEN registered >= 2023 THEN 0.7 ELSE 0 END
-        + 0.8 * tanh((age - 30) / 15.0)
-        - CASE WHEN miles_to_poll > 0.6 AND NOT downtown THEN 0.5 ELSE 0 END
-        + least(doors_reached, 1) * CASE WHEN age < 35 THEN 0.9 ELSE 0.3 END
+        + 1.2 * tanh((age - 28) / 8.0) - 0.008 * greatest(age - 72, 0) ^ 2
+        - CASE WHEN miles_to_poll > 0.6 AND age >= 70 THEN 1.0 ELSE 0 END
+        - CASE WHEN miles_to_poll > 0.8 AND NOT downtown THEN 0.3 ELSE 0 END
+        + least(doors_reached, 1) * CASE WHEN age < 35 THEN 1.2 ELSE 0.2 END
         + 0.15 * least(calls_reached, 1))));
 CREATE INDEX ON voters (voter_id);
 ANALYZE households; ANALYZE voters; ANALYZE contacts;
@@ -147,10 +157,10 @@ SELECT to_char(count(*), 'FM999,999') AS voters,
 FROM voters;
 
 \echo '   Vote history has gaps: a blank means "not registered yet", not "stayed home".'
-SELECT registered >= 2023 AS "new registrant",
+SELECT CASE WHEN registered >= 2023 THEN 'new (2023 or later)' ELSE 'earlier' END AS registered,
        to_char(count(*), 'FM999,999') AS voters,
        round(100.0 * avg(voted_2020::int), 1) AS "voted 2020 %",
-       count(voted_2020) = 0 AS "2020 history blank",
+       CASE WHEN count(voted_2020) = 0 THEN 'blank' ELSE 'recorded' END AS "2020 history",
        round(100.0 * avg(voted_primary_2024::int), 1) AS "voted primary 2024 %",
        round(100.0 * avg(voted_2024::int), 1) AS "voted 2024 %"
 FROM voters GROUP BY 1 ORDER BY 1;
@@ -289,10 +299,10 @@ GROUP BY s.subject, s.arm, l.p_best_after ORDER BY s.arm;
 
 \echo
 \echo '== 6. Walk sheets: one precinct cut into balanced turfs, each ordered into a walking loop'
--- The doors worth knocking: households with at least one GOTV target, in the precinct with the
--- most target doors.
+-- The doors worth knocking: households with at least one GOTV target, in a precinct with about
+-- 400 such doors (ten canvassers' worth).
 SELECT precinct AS walk_precinct FROM gotv_targets GROUP BY precinct
-ORDER BY count(DISTINCT household_id) DESC, precinct LIMIT 1 \gset
+ORDER BY abs(count(DISTINCT household_id) - 400), precinct LIMIT 1 \gset
 CREATE TABLE turf_doors AS
 SELECT household_id, h.address, h.geom AS door, t.targets, t.best_score,
        campaign.turf(h.geom, 40) OVER () AS turf
@@ -303,7 +313,7 @@ CREATE TABLE walk_sheet AS
 SELECT turf, campaign.walk_order(door) OVER (PARTITION BY turf) AS stop,
        household_id, address, targets, best_score, door
 FROM turf_doors;
-SELECT :'walk_precinct' AS precinct, count(DISTINCT turf) AS turfs, count(*) AS doors,
+SELECT :'walk_precinct' AS precinct, count(*) AS turfs, sum(n) AS doors,
        min(n) || '-' || max(n) AS "doors per turf",
        round(min(metres)) || '-' || round(max(metres)) AS "loop length (m)"
 FROM (SELECT turf, count(*) AS n,
@@ -317,48 +327,62 @@ FROM walk_sheet w JOIN gotv_targets g USING (household_id) JOIN voters v USING (
 WHERE w.turf = 1 AND w.stop <= 15
 GROUP BY w.stop, w.address, w.best_score ORDER BY w.stop;
 
--- The map: routes and doors projected to metres (Web Mercator), drawn as SVG.
+-- The map.  The city's own metre grid (x east, y north of the centre) is true to scale, so the
+-- SVG is drawn in metres from the top-left corner of the precinct: ST_AsSVG flips y for SVG.
 CREATE TABLE routes AS
-SELECT turf, ST_MakeLine(array_append(array_agg(door ORDER BY stop),
-                                      (array_agg(door ORDER BY stop))[1])) AS route,
-       count(*) AS doors
-FROM walk_sheet GROUP BY turf;
+SELECT turf, count(*) AS doors,
+       ST_MakeLine(array_append(array_agg(door ORDER BY stop), (array_agg(door ORDER BY stop))[1])) AS route,
+       ST_MakeLine(array_append(array_agg(local ORDER BY stop), (array_agg(local ORDER BY stop))[1])) AS local_route
+FROM (SELECT w.*, ST_MakePoint(h.x, h.y) AS local FROM walk_sheet w JOIN households h USING (household_id)) s
+GROUP BY turf;
 \pset tuples_only on
 \pset format unaligned
 \o :outdir/routes.svg
-WITH ext AS (
+WITH frame AS (                      -- the precinct's doors plus a 150 m margin; 160 m for the caption
     SELECT ST_XMin(e) - 150 AS x0, ST_YMax(e) + 150 AS y1,
            ST_XMax(e) - ST_XMin(e) + 300 AS w, ST_YMax(e) - ST_YMin(e) + 300 AS h
-    FROM (SELECT ST_Extent(ST_Transform(door, 3857))::geometry AS e FROM walk_sheet) s
+    FROM (SELECT ST_Extent(local_route)::geometry AS e FROM routes) s
 ), colored AS (
-    SELECT r.*, (ARRAY['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf',
-                       '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'])[1 + (turf - 1) % 10] AS color
-    FROM routes r
+    SELECT r.turf, ST_Translate(r.local_route, -f.x0, -f.y1) AS line,
+           (ARRAY['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf',
+                  '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'])[1 + (r.turf - 1) % 10] AS color
+    FROM routes r, frame f
+), streets AS (                      -- the east-west streets crossing the frame, every 100 m
+    SELECT k * 100 AS y, (k + 61)::text
+             || CASE WHEN (k + 61) % 10 = 1 AND (k + 61) % 100 <> 11 THEN 'st'
+                     WHEN (k + 61) % 10 = 2 AND (k + 61) % 100 <> 12 THEN 'nd'
+                     WHEN (k + 61) % 10 = 3 AND (k + 61) % 100 <> 13 THEN 'rd' ELSE 'th' END || ' St' AS name
+    FROM frame, generate_series(ceil((y1 - h) / 100)::int, floor(y1 / 100)::int) k
 )
-SELECT format('<svg xmlns="http://www.w3.org/2000/svg" viewBox="%s %s %s %s" width="1000" height="%s">',
-              round(x0), round(-y1), round(w), round(h + 120), round(1000 * (h + 120) / w))
-    || format('<rect x="%s" y="%s" width="%s" height="%s" fill="white"/>', round(x0), round(-y1), round(w), round(h + 120))
-    || (SELECT string_agg(format('<path d="%s" fill="none" stroke="%s" stroke-width="%s" stroke-linejoin="round"/>',
-                                 ST_AsSVG(ST_Transform(route, 3857), 0, 1), color, round(w / 400)), '' ORDER BY turf)
+SELECT format('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="1000" height="%s">',
+              round(w), round(h + 160), round(1000 * (h + 160) / w))
+    || format('<rect x="0" y="0" width="%s" height="%s" fill="white"/>', round(w), round(h + 160))
+    || (SELECT string_agg(format('<line x1="0" y1="%2$s" x2="%1$s" y2="%2$s" stroke="#dddddd" stroke-width="10"/>'
+                                 '<text x="8" y="%3$s" font-family="sans-serif" font-size="16" fill="#999999">%4$s</text>',
+                                 round(w), round(y1 - s.y), round(y1 - s.y - 7), s.name), '' ORDER BY s.y)
+        FROM streets s)
+    || (SELECT string_agg(format('<path d="%s" fill="none" stroke="%s" stroke-width="4" stroke-linejoin="round"/>',
+                                 ST_AsSVG(line, 0, 1), color), '' ORDER BY turf)
         FROM colored)
-    || (SELECT string_agg(format('<circle cx="%s" cy="%s" r="%s" fill="%s"/>',
-                                 round(ST_X(p)::numeric, 1), round(-ST_Y(p)::numeric, 1), round(w / 250), c.color), '')
-        FROM walk_sheet ws JOIN colored c USING (turf), LATERAL (SELECT ST_Transform(ws.door, 3857) AS p) pt)
-    || (SELECT string_agg(format('<text x="%s" y="%s" font-family="sans-serif" font-size="%s" font-weight="bold" '
-                                 'fill="%s" stroke="white" stroke-width="%s" paint-order="stroke" '
+    || (SELECT string_agg(format('<circle cx="%s" cy="%s" r="5" fill="%s"/>',
+                                 round(ST_X(d.geom)::numeric, 1), round(-ST_Y(d.geom)::numeric, 1), c.color), '')
+        FROM colored c, LATERAL ST_DumpPoints(c.line) d)
+    || (SELECT string_agg(format('<text x="%s" y="%s" font-family="sans-serif" font-size="60" font-weight="bold" '
+                                 'fill="%s" stroke="white" stroke-width="10" paint-order="stroke" '
                                  'text-anchor="middle">%s</text>',
-                                 round(ST_X(c)::numeric), round(-ST_Y(c)::numeric), round(w / 30), color,
-                                 round(w / 200), turf), '')
-        FROM (SELECT turf, color, ST_Centroid(ST_Transform(route, 3857)) AS c FROM colored) l)
-    || format('<text x="%s" y="%s" font-family="sans-serif" font-size="%s">Precinct %s: %s turfs, %s doors '
-              'with GOTV targets</text>',
-              round(x0 + w / 60), round(-y1 + h + 40), round(w / 45), :'walk_precinct',
+                                 round(ST_X(c)::numeric), round(-ST_Y(c)::numeric) + 20, color, turf), '')
+        FROM (SELECT turf, color, ST_Centroid(line) AS c FROM colored) l)
+    || format('<text x="20" y="%s" font-family="sans-serif" font-size="38">Precinct %s: %s turfs, %s doors '
+              'with GOTV targets</text>', round(h + 60), :'walk_precinct',
               (SELECT count(*) FROM routes), (SELECT count(*) FROM walk_sheet))
-    || format('<text x="%s" y="%s" font-family="sans-serif" font-size="%s">Each coloured line is one '
-              'canvasser''s walking loop; the big numbers are the turf numbers</text>',
-              round(x0 + w / 60), round(-y1 + h + 95), round(w / 60))
+    || format('<text x="20" y="%s" font-family="sans-serif" font-size="27">Each coloured loop is one '
+              'canvasser''s walk; dots are doors; grey lines are streets</text>',
+              round(h + 110))
+    || format('<line x1="%1$s" y1="%2$s" x2="%3$s" y2="%2$s" stroke="black" stroke-width="6"/>'
+              '<text x="%3$s" y="%4$s" font-family="sans-serif" font-size="27" text-anchor="end">500 m</text>',
+              round(w - 520), round(h - 20), round(w - 20), round(h - 35))
     || '</svg>'
-FROM ext;
+FROM frame;
 \o :outdir/routes.geojson
 SELECT json_build_object('type', 'FeatureCollection', 'features',
            (SELECT json_agg(f) FROM (
