@@ -48,6 +48,13 @@ typedef struct cm_pg_stored_model
 void		cm_pg_load_model_by_name(const char *name, cm_pg_stored_model *out);
 void		cm_pg_load_model_by_id(int64 id, cm_pg_stored_model *out);
 
+/*
+ * predict.c: for a call (model text, features record, ...), the model (cached in fn_extra) and
+ * the record's features in model order (NaN = missing), with predict's errors for bad input.
+ */
+const cm_model *cm_pg_model_and_record(FunctionCallInfo fcinfo, const double **x,
+									   const char **model_name);
+
 /* Bumped whenever campaign.models changes (relcache callback); caches compare it. */
 extern uint64 cm_pg_model_store_generation;
 void		cm_pg_model_store_init(void);

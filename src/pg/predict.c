@@ -242,6 +242,22 @@ predict_common(FunctionCallInfo fcinfo, bool by_id, bool from_array)
 	PG_RETURN_FLOAT8(cm_model_predict(cache->stored.model, cache->x));
 }
 
+/*
+ * Shared with explain.c: the model named by text argument 0 and the features of record
+ * argument 1, with predict's caching and checks.  Uses fn_extra.
+ */
+const cm_model *
+cm_pg_model_and_record(FunctionCallInfo fcinfo, const double **x, const char **model_name)
+{
+	predict_cache *cache = get_cache(fcinfo);
+
+	ensure_model(fcinfo, cache, false);
+	record_features(fcinfo, cache);
+	*x = cache->x;
+	*model_name = model_label(cache);
+	return cache->stored.model;
+}
+
 PG_FUNCTION_INFO_V1(predict_by_name);
 PG_FUNCTION_INFO_V1(predict_by_id);
 PG_FUNCTION_INFO_V1(predict_array_by_name);

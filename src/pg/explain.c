@@ -1,0 +1,154 @@
+/*
+ * explain.c - campaign.explain() and campaign.explain_top(): why a model scored a row so.
+ *
+ * The model and the record's features come from predict.c (same cache, same checks); the
+ * contributions from src/core/explain.c.  explain() returns its rows in materialize mode so
+ * fn_extra stays free for the model cache.
+ */
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/tuplestore.h"
+
+#include "campaign.h"
+#include "../core/explain.h"
+
+#define BASE_LABEL "(base)"
+
+typedef struct explanation
+{
+	const cm_model *model;
+	const char *model_name;
+	double		base;
+	double	   *contrib;		/* n_features, model order */
+} explanation;
+
+static void
+explain_row(FunctionCallInfo fcinfo, explanation *e)
+{
+	const double *x;
+
+	e->model = cm_pg_model_and_record(fcinfo, &x, &e->model_name);
+	if (!cm_explain_supported(e->model))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("model \"%s\" is a %s model, which cannot be explained yet",
+						e->model_name, cm_algorithm_by_id(e->model->algorithm)->name),
+				 errhint("Explanations are available for logistic models.")));
+	e->contrib = palloc(sizeof(double) * e->model->n_features);
+	CM_PG_CHECK(cm_explain(e->model, x, e->contrib, &e->base), "explain");
+}
+
+/* Set up materialize mode; returns the tuple store rows go to. */
+static Tuplestorestate *
+begin_rows(FunctionCallInfo fcinfo, TupleDesc *desc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	TupleDesc	result;
+	Tuplestorestate *store;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &result) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	*desc = CreateTupleDescCopy(result);
+	store = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+								  false, work_mem);
+	MemoryContextSwitchTo(old);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = *desc;
+	return store;
+}
+
+static void
+put_row(Tuplestorestate *store, TupleDesc desc, const char *feature, double contribution)
+{
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	values[0] = CStringGetTextDatum(feature);
+	values[1] = Float8GetDatum(contribution);
+	tuplestore_putvalues(store, desc, values, nulls);
+}
+
+PG_FUNCTION_INFO_V1(explain_by_name);
+
+Datum
+explain_by_name(PG_FUNCTION_ARGS)
+{
+	explanation e;
+	TupleDesc	desc;
+	Tuplestorestate *store;
+
+	explain_row(fcinfo, &e);
+	store = begin_rows(fcinfo, &desc);
+	put_row(store, desc, BASE_LABEL, e.base);
+	for (uint32 j = 0; j < e.model->n_features; j++)
+		put_row(store, desc, e.model->feature_names[j], e.contrib[j]);
+	return (Datum) 0;
+}
+
+static void
+append_number(StringInfo buf, double v)
+{
+	appendStringInfoString(buf, float8out_internal(v));
+}
+
+PG_FUNCTION_INFO_V1(explain_top_by_name);
+
+/* {"base": b, "output": raw, "top": [{"feature": f, "contribution": c}, ...]} */
+Datum
+explain_top_by_name(PG_FUNCTION_ARGS)
+{
+	explanation e;
+	StringInfoData buf;
+	uint32	   *order;
+	double		output;
+	int32		k;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("k must not be null")));
+	k = PG_GETARG_INT32(2);
+	if (k <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be positive, not %d", k)));
+	explain_row(fcinfo, &e);
+	order = palloc(sizeof(uint32) * e.model->n_features);
+	cm_explain_rank(e.contrib, e.model->n_features, order);
+	output = e.base;
+	for (uint32 j = 0; j < e.model->n_features; j++)
+		output += e.contrib[j];
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"base\": ");
+	append_number(&buf, e.base);
+	appendStringInfoString(&buf, ", \"output\": ");
+	append_number(&buf, output);
+	appendStringInfoString(&buf, ", \"top\": [");
+	for (uint32 i = 0; i < e.model->n_features && i < (uint32) k; i++)
+	{
+		appendStringInfoString(&buf, i ? ", {\"feature\": " : "{\"feature\": ");
+		escape_json(&buf, e.model->feature_names[order[i]]);
+		appendStringInfoString(&buf, ", \"contribution\": ");
+		append_number(&buf, e.contrib[order[i]]);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoString(&buf, "]}");
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
