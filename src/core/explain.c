@@ -13,7 +13,7 @@
 bool
 cm_explain_supported(const cm_model *model)
 {
-	return model->algorithm == CM_ALGORITHM_LOGISTIC;
+	return model->algorithm == CM_ALGORITHM_LOGISTIC || model->algorithm == CM_ALGORITHM_GBT;
 }
 
 /* Mirrors cm_logistic_logit() term by term so the sum matches it to rounding. */
@@ -31,6 +31,8 @@ cm_explain(const cm_model *model, const double *x, double *contrib, double *base
 	if (!cm_explain_supported(model))
 		return cm_fail(CM_ERR_INVALID, "models of algorithm %u cannot be explained",
 					   (unsigned) model->algorithm);
+	if (model->algorithm == CM_ALGORITHM_GBT)
+		return cm_explain_tree_shap(model->body, x, contrib, base);
 	logistic_contributions(model->body, x, contrib, base);
 	return CM_OK;
 }

@@ -1008,8 +1008,19 @@ gbt_encode(const void *body, uint32_t n_features, cm_writer *w)
 				cm_put_u32(w, n->left);
 				cm_put_u32(w, n->right);
 			}
+			/* the training cover: explanations (TreeSHAP) weigh unknown features by it */
+			cm_put_f64(w, n->cover);
 		}
 	}
+}
+
+static cm_status
+decode_cover(cm_reader *r, uint32_t index, cm_gbt_node *n)
+{
+	CM_TRY(cm_get_f64_finite(r, &n->cover));
+	if (n->cover < 0)
+		return cm_fail(CM_ERR_CORRUPT, "tree node %u has a negative cover", index);
+	return CM_OK;
 }
 
 static cm_status
@@ -1024,7 +1035,8 @@ decode_node(cm_reader *r, uint32_t n_features, uint32_t index, uint32_t n_nodes,
 	if (kind == 0)
 	{
 		n->feature = -1;
-		return cm_get_f64_finite(r, &n->value);
+		CM_TRY(cm_get_f64_finite(r, &n->value));
+		return decode_cover(r, index, n);
 	}
 	if (kind != 1)
 		return cm_fail(CM_ERR_CORRUPT, "tree node %u has unknown kind %u", index, kind);
@@ -1042,7 +1054,7 @@ decode_node(cm_reader *r, uint32_t n_features, uint32_t index, uint32_t n_nodes,
 	/* children strictly after the parent: no cycles, every walk ends */
 	if (n->left <= index || n->left >= n_nodes || n->right <= index || n->right >= n_nodes)
 		return cm_fail(CM_ERR_CORRUPT, "tree node %u has children out of range", index);
-	return CM_OK;
+	return decode_cover(r, index, n);
 }
 
 static cm_status

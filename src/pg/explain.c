@@ -42,7 +42,7 @@ explain_row(FunctionCallInfo fcinfo, explanation *e)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("model \"%s\" is a %s model, which cannot be explained yet",
 						e->model_name, cm_algorithm_by_id(e->model->algorithm)->name),
-				 errhint("Explanations are available for logistic models.")));
+				 errhint("Explanations are available for logistic and gbt models.")));
 	e->contrib = palloc(sizeof(double) * e->model->n_features);
 	CM_PG_CHECK(cm_explain(e->model, x, e->contrib, &e->base), "explain");
 }

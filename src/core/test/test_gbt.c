@@ -485,10 +485,12 @@ decode_forged(uint32_t feature, uint32_t left, uint32_t right, double threshold)
 	cm_put_f64(&w, threshold);
 	cm_put_u32(&w, left);
 	cm_put_u32(&w, right);
+	cm_put_f64(&w, 2.0);		/* cover */
 	for (int i = 0; i < 2; i++)
 	{
 		cm_put_u8(&w, 0);
 		cm_put_f64(&w, i ? 1.0 : -1.0);
+		cm_put_f64(&w, 1.0);
 	}
 	cm_reader_init(&r, w.data, w.len);
 	st = cm_gbt_ops.decode(&r, 2, &body);
@@ -510,6 +512,7 @@ put_split(cm_writer *w, uint32_t left, uint32_t right)
 	cm_put_f64(w, 0.5);
 	cm_put_u32(w, left);
 	cm_put_u32(w, right);
+	cm_put_f64(w, 2.0);			/* cover */
 }
 
 /*
@@ -536,6 +539,7 @@ test_shared_children_are_refused(void **state)
 	{
 		cm_put_u8(&w, 0);
 		cm_put_f64(&w, i ? 1.0 : -1.0);
+		cm_put_f64(&w, 1.0);
 	}
 	cm_reader_init(&r, w.data, w.len);
 	assert_int_equal(cm_gbt_ops.decode(&r, 2, &body), CM_ERR_CORRUPT);
