@@ -20,6 +20,9 @@
 #define NEIGHBOURS 10			/* candidate list length: enough for 2-opt/Or-opt quality */
 #define EXACT_MAX_NODES 9		/* brute force up to this many nodes (8! orders) */
 #define KICK_SPAN 30			/* longest segment moved by a double-bridge kick */
+/* stop the kicks after this fraction of the budget in a row found nothing: a 100-door tour
+ * has usually settled by then, and the early stop is counted in kicks, so still deterministic */
+#define STALL_FRACTION 0.25
 #define POLL_EVERY 1024			/* loop iterations between interrupt polls */
 #define HILBERT_BITS 16
 
@@ -33,6 +36,7 @@ typedef struct solver
 	size_t	   *tour;
 	size_t	   *pos;
 	size_t	   *neigh;			/* NEIGHBOURS per node, nearest first */
+	double	   *neighd;			/* their distances: the hot loops' first test needs no sqrt */
 	uint8_t    *nneigh;
 	size_t	   *queue;			/* circular work queue of nodes whose don't-look bit is off */
 	uint8_t    *queued;
@@ -398,7 +402,7 @@ try_2opt(solver *s, size_t a, bool *moved)
 		for (size_t k = 0; k < neighbour_count(s, a); k++)
 		{
 			size_t		c = s->neigh[a * NEIGHBOURS + k];
-			double		g1 = dab - dist(s, a, c);
+			double		g1 = dab - s->neighd[a * NEIGHBOURS + k];
 			size_t		d;
 			double		gain;
 
@@ -490,7 +494,7 @@ try_oropt(solver *s, size_t a, bool *moved)
 				{
 					size_t		c = s->neigh[from * NEIGHBOURS + k];
 
-					if (dist(s, from, c) >= removal)
+					if (s->neighd[from * NEIGHBOURS + k] >= removal)
 						break;
 					if (in_segment(seg, len, c))
 						continue;
@@ -747,20 +751,27 @@ iterate(solver *s)
 {
 	double		kicks = s->p->effort * (double) s->n;
 	double		current = s->length;
+	double		stall_limit = kicks * STALL_FRACTION;
+	double		stalled = 0;
 
 	if (s->N < 8)
 		return CM_OK;
 	s->logging = true;
-	for (double k = 0; k < kicks; k++)
+
+	for (double k = 0; k < kicks && stalled < stall_limit; k++)
 	{
 		CM_TRY(poll(s));
 		s->loglen = 0;
 		CM_TRY(kick(s));
 		CM_TRY(local_search(s));
 		if (s->length < current - s->eps)
+		{
 			current = s->length;
+			stalled = 0;
+		}
 		else
 		{
+			stalled++;
 			undo_log(s);
 			s->length = current;
 		}
@@ -877,6 +888,7 @@ solver_free(solver *s)
 	cm_free(s->tour);
 	cm_free(s->pos);
 	cm_free(s->neigh);
+	cm_free(s->neighd);
 	cm_free(s->nneigh);
 	cm_free(s->queue);
 	cm_free(s->queued);
@@ -889,6 +901,7 @@ solver_alloc(solver *s)
 	CM_TRY(cm_alloc_array(s->N, sizeof(size_t), (void **) &s->tour));
 	CM_TRY(cm_alloc_array(s->N, sizeof(size_t), (void **) &s->pos));
 	CM_TRY(cm_alloc_array(s->N, sizeof(size_t) * NEIGHBOURS, (void **) &s->neigh));
+	CM_TRY(cm_alloc_array(s->N, sizeof(double) * NEIGHBOURS, (void **) &s->neighd));
 	CM_TRY(cm_alloc_array(s->N, 1, (void **) &s->nneigh));
 	CM_TRY(cm_alloc_array(s->N, sizeof(size_t), (void **) &s->queue));
 	CM_TRY(cm_alloc_array(s->N, 1, (void **) &s->queued));
@@ -917,6 +930,9 @@ solve(solver *s, size_t *order)
 		s->neigh[(size_t) s->dummy * NEIGHBOURS] = (size_t) s->p->start;
 		s->nneigh[s->dummy] = 1;
 	}
+	for (size_t i = 0; i < s->N; i++)
+		for (size_t k = 0; k < s->nneigh[i]; k++)
+			s->neighd[i * NEIGHBOURS + k] = dist(s, i, s->neigh[i * NEIGHBOURS + k]);
 	s->eps = 1e-10 * (s->length / (double) s->N + 1e-300);
 	for (size_t i = 0; i < s->N; i++)
 		push(s, s->tour[i]);
