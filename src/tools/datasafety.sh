@@ -81,7 +81,7 @@ echo "datasafety: concurrent trainings of one name got versions $versions"
 out=$(psql -X -q -At -d ds_src 2>&1 <<'SQL' || true
 SET statement_timeout = '1s';
 \timing on
-SELECT campaign.train('ds_timeout', 'big', 'y', NULL, 'logistic');
+SELECT campaign.train('ds_timeout', 'big', 'y', NULL, 'gbt', '{"trees": 5000, "holdout": 0}');
 SQL
 )
 ms=$(echo "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)

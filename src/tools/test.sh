@@ -2,6 +2,9 @@
 # test.sh - `make test`: dependencies, build, unit tests (plain and ASan+UBSan), then against a
 # throwaway cluster that is removed afterwards: the pg_regress suite, the dashboard reflection
 # test and the SQL examples of the docs.  Ends with one "tests: N passed, N failed" line.
+# For quicker iterations while developing: TEST_STEPS picks steps (default all of: unit sanitize
+# fuzz regress isolation datasafety dashboards docs reference), and `make test REGRESS="walk"`
+# runs only the named pg_regress tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/tools/common.sh
@@ -20,10 +23,15 @@ count_passed() {
   passed=$((passed + ${n:-0}))
 }
 
-# Run one step with its output shown and logged; stop at the first failure.
+TEST_STEPS=${TEST_STEPS:-unit sanitize fuzz regress isolation datasafety dashboards docs reference}
+wanted() { [[ " $TEST_STEPS " == *" $1 "* ]]; }
+
+# Run one step (named by its TEST_STEPS word) with its output shown and logged; stop at the
+# first failure.
 step() {
-  local title=$1
-  shift
+  local name=$1 title=$2
+  shift 2
+  wanted "$name" || return 0
   echo "== $title"
   if ! "$@" 2>&1 | tee "$log"; then
     [ -f regression.diffs ] && head -200 regression.diffs
@@ -33,18 +41,18 @@ step() {
   count_passed
 }
 
-step "unit tests" make -s unit
-step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer" make -s unit SANITIZE=1
-step "fuzz corpus replay under AddressSanitizer and UndefinedBehaviorSanitizer" make -s fuzz-replay
+step unit "unit tests" make -s unit
+step sanitize "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer" make -s unit SANITIZE=1
+step fuzz "fuzz corpus replay under AddressSanitizer and UndefinedBehaviorSanitizer" make -s fuzz-replay
 echo "== build and install"
 build_and_install
 start_cluster
-step "regression tests (PostgreSQL $PG_MAJOR on port $PGPORT)" make -s PG_CONFIG="$PG_CONFIG" installcheck
-step "data safety: dump/restore, terminated and canceled training, concurrent versions" bash src/tools/datasafety.sh
+step regress "regression tests (PostgreSQL $PG_MAJOR on port $PGPORT)" make -s PG_CONFIG="$PG_CONFIG" installcheck
+step datasafety "data safety: dump/restore, terminated and canceled training, concurrent versions" bash src/tools/datasafety.sh
 as_owner "$PG_BIN/createdb" fixtures
 as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d fixtures -f src/tools/fixtures.sql >/dev/null
-step "dashboard views reflected through SQLAlchemy" /usr/bin/python3 src/tools/dashboards.py fixtures
-step "SQL examples of the docs" /usr/bin/python3 src/tools/doc_examples.py fixtures
+step dashboards "dashboard views reflected through SQLAlchemy" /usr/bin/python3 src/tools/dashboards.py fixtures
+step docs "SQL examples of the docs" /usr/bin/python3 src/tools/doc_examples.py fixtures
 # The reference page must match the catalog; REFERENCE_UPDATE=1 make test rewrites it.
 check_reference() {
   local fresh
@@ -60,6 +68,6 @@ check_reference() {
   fi
   rm -f "$fresh"
 }
-step "docs/reference.md matches the catalog" check_reference
+step reference "docs/reference.md matches the catalog" check_reference
 rm -f "$log"
 echo "tests: $passed passed, 0 failed"
