@@ -1,5 +1,6 @@
 /* gbt.c - histogram gradient boosting: training, scoring and the model body codec. */
 #include "gbt.h"
+#include "forest.h"
 #include "memory.h"
 #include "rng.h"
 
@@ -145,6 +146,7 @@ cm_gbt_free(cm_gbt *m)
 	cm_free(m->tree_start);
 	cm_free(m->nodes);
 	cm_free(m->flat);
+	cm_forest_free(m->forest);
 	cm_free(m);
 }
 
@@ -247,6 +249,8 @@ cm_gbt_margin(const cm_gbt *m, const double *x)
 {
 	double		sum = m->base_score;
 
+	if (m->forest)
+		return cm_forest_sum(m->forest, x, sum);
 	if (m->flat)
 		for (uint32_t t = 0; t < m->n_trees; t++)
 			sum += flat_tree_value(m->flat + m->tree_start[t], x);
@@ -1098,6 +1102,9 @@ gbt_decode(cm_reader *r, uint32_t n_features, void **body)
 		st = decode_trees(r, m);
 	if (st == CM_OK)
 		st = flatten_model(m);
+	/* after flatten_model, which rejects trees whose nodes are shared or unreachable */
+	if (st == CM_OK)
+		st = cm_forest_build(m->nodes, m->tree_start, m->n_trees, &m->forest);
 	if (st != CM_OK)
 	{
 		cm_gbt_free(m);

@@ -77,6 +77,8 @@ typedef struct cm_gbt
 	uint32_t   *tree_start;		/* n_trees + 1 offsets into nodes */
 	cm_gbt_node *nodes;
 	cm_gbt_flat_node *flat;		/* same tree_start offsets; NULL until decoded */
+	struct cm_forest *forest;	/* branch-free layout (forest.h) when the trees are shallow
+								 * enough; NULL until decoded and for deeper trees */
 	size_t		n_nodes;
 	size_t		cap_nodes;
 	size_t		cap_trees;

@@ -2,6 +2,7 @@
 #include "harness.h"
 #include "binning.h"
 #include "buffer.h"
+#include "forest.h"
 #include "gbt.h"
 #include "model.h"
 #include "rng.h"
@@ -578,6 +579,77 @@ test_prediction_layout_matches_the_trees(void **state)
 	cm_free(y);
 }
 
+/*
+ * A regression ensemble of the given depth on a smooth target, so trees grow to full depth in
+ * places and stop early elsewhere; 13 trees, so scoring covers the interleaved groups of four
+ * and the remainder.
+ */
+static cm_model *
+deep_model(int depth, double **x, double **y)
+{
+	const char *names[3] = {"a", "b", "noise"};
+	uint8_t		types[3] = {0, 0, 0};
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_gbt	   *m;
+	cm_model   *model;
+
+	simulate_rule(2000, 11, x, y);
+	for (size_t i = 0; i < 2000; i++)
+		(*y)[i] = (*x)[i * 3] * (*x)[i * 3 + 1] + 0.1 * (*x)[i * 3 + 2];
+	bin_rows(*x, *y, 2000, 3, 256, &bins, &data);
+	cm_gbt_default_params(&p);
+	p.objective = CM_GBT_REGRESSION;
+	p.trees = 13;
+	p.depth = depth;
+	p.min_child_weight = 20;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	free_rows(&bins, &data);
+	assert_int_equal(cm_model_create(CM_ALGORITHM_GBT, 3, names, types, "{}", m, &model), CM_OK);
+	return model;
+}
+
+/* The branch-free layout (depth <= 8) and the pointer layout (deeper) score bit-identically. */
+static void
+test_scoring_layouts_match_the_trees(void **state)
+{
+	const int	depths[] = {1, 6, CM_FOREST_MAX_DEPTH, CM_FOREST_MAX_DEPTH + 2};
+
+	(void) state;
+	for (size_t d = 0; d < sizeof(depths) / sizeof(depths[0]); d++)
+	{
+		double	   *x,
+				   *y;
+		cm_model   *model = deep_model(depths[d], &x, &y);
+		cm_model   *back;
+		cm_writer	w;
+		double		probe[3];
+		const double odd[] = {NAN, INFINITY, -INFINITY, 0.5, -0.0};
+
+		cm_writer_init(&w);
+		cm_model_encode(model, &w);
+		assert_int_equal(cm_model_decode(w.data, w.len, &back), CM_OK);
+		if (depths[d] <= CM_FOREST_MAX_DEPTH)
+			assert_non_null(((cm_gbt *) back->body)->forest);
+		else
+			assert_null(((cm_gbt *) back->body)->forest);
+		for (int i = 0; i < 2000; i++)
+		{
+			memcpy(probe, x + i * 3, sizeof(probe));
+			if (i % 3 == 0)
+				probe[i % 2] = odd[i % 5];
+			assert_true(cm_model_predict(back, probe) == cm_model_predict(model, probe));
+		}
+		cm_model_free(back);
+		cm_model_free(model);
+		cm_writer_free(&w);
+		cm_free(x);
+		cm_free(y);
+	}
+}
+
 static void
 test_forged_trees_are_refused(void **state)
 {
@@ -607,6 +679,7 @@ main(void)
 		HARNESS_TEST(test_forged_trees_are_refused),
 		HARNESS_TEST(test_shared_children_are_refused),
 		HARNESS_TEST(test_prediction_layout_matches_the_trees),
+		HARNESS_TEST(test_scoring_layouts_match_the_trees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
