@@ -160,10 +160,16 @@ release_at_exit(int code, Datum arg)
 	release_slot();
 }
 
-/* The first free slot, now owned by this backend, or NULL when all are taken. */
+/*
+ * Copy fresh into the first free slot, now owned by this backend, or return NULL when all are
+ * taken.  Claimed and filled under one spinlock hold, so no reader sees a previous training's
+ * fields under the new pid.
+ */
 static progress_slot *
-claim_slot(void)
+claim_slot(const progress_slot *fresh)
 {
+	const Size	start = offsetof(progress_slot, pid);
+
 	for (int i = 0; i < shared->n_slots; i++)
 	{
 		progress_slot *slot = &shared->slots[i];
@@ -172,7 +178,7 @@ claim_slot(void)
 		SpinLockAcquire(&slot->mutex);
 		claimed = slot->pid == 0;
 		if (claimed)
-			slot->pid = MyProcPid;
+			memcpy((char *) slot + start, (const char *) fresh + start, sizeof(progress_slot) - start);
 		SpinLockRelease(&slot->mutex);
 		if (claimed)
 			return slot;
@@ -183,7 +189,7 @@ claim_slot(void)
 void
 cm_pg_progress_begin(const char *model, bool gbt, int total)
 {
-	progress_slot *slot;
+	progress_slot fresh;
 
 	/* a training started from inside another one's source query stays unpublished */
 	if (train_depth++ > 0 || shared == NULL)
@@ -193,21 +199,16 @@ cm_pg_progress_begin(const char *model, bool gbt, int total)
 		before_shmem_exit(release_at_exit, (Datum) 0);
 		exit_callback_set = true;
 	}
-	slot = claim_slot();
-	if (slot == NULL)
-		return;
-	SpinLockAcquire(&slot->mutex);
-	slot->database = MyDatabaseId;
-	slot->user = GetUserId();
-	slot->gbt = gbt;
-	slot->phase = CM_PG_PROGRESS_READING;
-	slot->done = 0;
-	slot->total = total;
-	slot->rows_read = 0;
-	slot->started = slot->training_started = GetCurrentTimestamp();
-	strlcpy(slot->model, model, NAMEDATALEN);
-	SpinLockRelease(&slot->mutex);
-	my_slot = slot;
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.pid = MyProcPid;
+	fresh.database = MyDatabaseId;
+	fresh.user = GetUserId();
+	fresh.gbt = gbt;
+	fresh.phase = CM_PG_PROGRESS_READING;
+	fresh.total = total;
+	fresh.started = fresh.training_started = GetCurrentTimestamp();
+	strlcpy(fresh.model, model, NAMEDATALEN);
+	my_slot = claim_slot(&fresh);
 }
 
 void

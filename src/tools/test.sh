@@ -3,8 +3,8 @@
 # throwaway cluster that is removed afterwards: the pg_regress suite, the dashboard reflection
 # test and the SQL examples of the docs.  Ends with one "tests: N passed, N failed" line.
 # For quicker iterations while developing: TEST_STEPS picks steps (default all of: unit sanitize
-# fuzz regress isolation datasafety progress dashboards docs reference), and `make test REGRESS="walk"`
-# runs only the named pg_regress tests.
+# fuzz regress isolation datasafety progress dashboards docs reference), and
+# `make test REGRESS="walk"` runs only the named pg_regress tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/tools/common.sh
