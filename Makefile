@@ -9,8 +9,8 @@ GLUE_SRCS   = $(wildcard src/pg/*.c)
 OBJS        = $(CORE_SRCS:.c=.o) $(GLUE_SRCS:.c=.o)
 
 # The install script, in dependency order: one fragment per capability, next to its glue.
-SQL_PARTS   = src/pg/campaign.sql src/pg/model.sql src/pg/train.sql src/pg/predict.sql src/pg/explain.sql \
-              src/pg/evaluate.sql src/pg/segment.sql src/pg/rollup.sql src/pg/bandit.sql \
+SQL_PARTS   = src/pg/campaign.sql src/pg/model.sql src/pg/train.sql src/pg/progress.sql src/pg/predict.sql \
+              src/pg/explain.sql src/pg/evaluate.sql src/pg/segment.sql src/pg/rollup.sql src/pg/bandit.sql \
               src/pg/walk.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 

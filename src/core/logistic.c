@@ -13,6 +13,8 @@ cm_logistic_default_params(cm_logistic_params *params)
 	params->l2 = 1.0;
 	params->max_iterations = 100;
 	params->tolerance = 1e-8;
+	params->progress = NULL;
+	params->progress_arg = NULL;
 }
 
 static cm_status
@@ -264,7 +266,7 @@ irls_step(irls *w, double *beta, double *step, double *trial, double *loss, doub
 
 /* Newton iterations until no coefficient moves more than tolerance. */
 static cm_status
-irls_solve(irls *w, double *beta, int max_iterations, double tolerance, cm_logistic_info *info)
+irls_solve(irls *w, double *beta, const cm_logistic_params *params, cm_logistic_info *info)
 {
 	double	   *step;
 	double		loss,
@@ -273,11 +275,13 @@ irls_solve(irls *w, double *beta, int max_iterations, double tolerance, cm_logis
 
 	CM_TRY(cm_alloc_array(2 * w->d, sizeof(double), (void **) &step));
 	st = irls_pass(w, beta, &loss);
-	for (info->iterations = 1; st == CM_OK && info->iterations <= max_iterations;
+	for (info->iterations = 1; st == CM_OK && info->iterations <= params->max_iterations;
 		 info->iterations++)
 	{
 		st = irls_step(w, beta, step, step + w->d, &loss, &moved);
-		if (st == CM_OK && moved < tolerance)
+		if (st == CM_OK && params->progress)
+			params->progress(params->progress_arg, info->iterations, params->max_iterations);
+		if (st == CM_OK && moved < params->tolerance)
 		{
 			info->converged = true;
 			break;
@@ -315,7 +319,7 @@ cm_logistic_fit(const double *x, const double *y, size_t n_rows, uint32_t p,
 	w.grad = w.z + w.d;
 	w.hess = w.grad + w.d;
 	beta[0] = log(positives / ((double) info->rows_used - positives));
-	st = irls_solve(&w, beta, params->max_iterations, params->tolerance, info);
+	st = irls_solve(&w, beta, params, info);
 	m->intercept = beta[0];
 	memcpy(m->coef, beta + 1, p * sizeof(double));
 	cm_free(beta);

@@ -31,6 +31,9 @@ typedef struct cm_logistic_params
 	double		l2;				/* >= 0 */
 	int			max_iterations; /* >= 1 */
 	double		tolerance;		/* > 0: stop when no coefficient moves more than this */
+	/* optional, called after each iteration like cm_gbt_params.progress (total = max_iterations) */
+	void		(*progress) (void *arg, int done, int total);
+	void	   *progress_arg;
 } cm_logistic_params;
 
 typedef struct cm_logistic_info

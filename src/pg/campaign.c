@@ -73,4 +73,5 @@ _PG_init(void)
 	cm_pg_walk_init();
 	define_settings();
 	cm_pg_model_store_init();
+	cm_pg_progress_init();
 }

@@ -6,6 +6,7 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "utils/tuplestore.h"
 
 #include "../core/model.h"
 #include "../core/status.h"
@@ -68,5 +69,27 @@ int64		cm_pg_store_model(const char *name, const cm_model *model, const char *la
 
 /* Check a model name given by a user (non-empty, at most 63 bytes). */
 void		cm_pg_check_model_name(const char *name);
+
+/* explain.c: set up materialize mode for a set-returning function; rows go to the store. */
+Tuplestorestate *cm_pg_begin_rows(FunctionCallInfo fcinfo, TupleDesc *desc);
+
+/*
+ * progress.c: what campaign.train publishes for campaign.training_progress.  Every call is a
+ * no-op unless campaign is in shared_preload_libraries; begin and end must pair (PG_FINALLY).
+ */
+typedef enum cm_pg_progress_phase
+{
+	CM_PG_PROGRESS_READING,
+	CM_PG_PROGRESS_TRAINING,
+	CM_PG_PROGRESS_EVALUATING,
+	CM_PG_PROGRESS_STORING
+} cm_pg_progress_phase;
+
+void		cm_pg_progress_init(void);	/* from _PG_init */
+void		cm_pg_progress_begin(const char *model, bool gbt, int total);
+void		cm_pg_progress_set_phase(cm_pg_progress_phase phase);
+void		cm_pg_progress_rows(uint64 rows);	/* more rows read */
+void		cm_pg_progress_steps(int done, int total);	/* trees or iterations */
+void		cm_pg_progress_end(void);
 
 #endif

@@ -48,8 +48,8 @@ explain_row(FunctionCallInfo fcinfo, explanation *e)
 }
 
 /* Set up materialize mode; returns the tuple store rows go to. */
-static Tuplestorestate *
-begin_rows(FunctionCallInfo fcinfo, TupleDesc *desc)
+Tuplestorestate *
+cm_pg_begin_rows(FunctionCallInfo fcinfo, TupleDesc *desc)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext old;
@@ -95,7 +95,7 @@ explain_by_name(PG_FUNCTION_ARGS)
 	Tuplestorestate *store;
 
 	explain_row(fcinfo, &e);
-	store = begin_rows(fcinfo, &desc);
+	store = cm_pg_begin_rows(fcinfo, &desc);
 	put_row(store, desc, BASE_LABEL, e.base);
 	for (uint32 j = 0; j < e.model->n_features; j++)
 		put_row(store, desc, e.model->feature_names[j], e.contrib[j]);

@@ -479,6 +479,7 @@ read_source(train_input *in, const char *source, ArrayType *features, MemoryCont
 			break;
 		for (uint64 i = 0; i < SPI_processed; i++)
 			add_row(in, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, x, data_cxt);
+		cm_pg_progress_rows(SPI_processed);
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -565,6 +566,37 @@ metadata_json(const char *label, const char *params, const char *metrics)
 	return s.data;
 }
 
+/* ---- progress ----------------------------------------------------------------------------- */
+
+typedef struct progress_state
+{
+	const char *model_name;
+	const char *unit;			/* "trees" or "iterations" */
+	TimestampTz started;
+	TimestampTz last;
+} progress_state;
+
+/*
+ * Called by the core after each tree or iteration, on this backend's thread: published for
+ * campaign.training_progress every time, a NOTICE every few seconds.
+ */
+static void
+train_progress(void *arg, int done, int total)
+{
+	progress_state *ps = arg;
+	TimestampTz now = GetCurrentTimestamp();
+	double		elapsed;
+
+	cm_pg_progress_steps(done, total);
+	if (!TimestampDifferenceExceeds(ps->last, now, PROGRESS_EVERY_MS) || done == total)
+		return;
+	ps->last = now;
+	elapsed = (double) (now - ps->started) / USECS_PER_SEC;
+	ereport(NOTICE,
+			(errmsg("training model \"%s\": %d of %d %s, %.1f s elapsed, about %.0f s left",
+					ps->model_name, done, total, ps->unit, elapsed, elapsed / done * (total - done))));
+}
+
 /* Fit, evaluate and store; returns the new model id. */
 static int64
 fit_and_store(train_input *in, const train_params *params, TimestampTz started)
@@ -580,15 +612,21 @@ fit_and_store(train_input *in, const train_params *params, TimestampTz started)
 			   *pj = params_json(params);
 	uint8_t    *kinds = palloc(in->n_features);
 	cm_model   *model;
+	progress_state ps = {in->model_name, "iterations", started, started};
 
 	cm_dataset_split(in->data.n_rows, param_value(params, "holdout"),
 					 (uint64) param_value(params, "seed"), is_holdout, &n_holdout);
+	cm_logistic_default_params(&lp);
 	lp.l2 = param_value(params, "l2");
 	lp.max_iterations = (int) param_value(params, "max_iterations");
 	lp.tolerance = param_value(params, "tolerance");
+	lp.progress = train_progress;
+	lp.progress_arg = &ps;
+	cm_pg_progress_set_phase(CM_PG_PROGRESS_TRAINING);
 	CM_PG_CHECK(cm_logistic_fit(in->data.x, in->data.y, in->data.n_rows, in->data.n_features,
 								is_holdout, &lp, &fit, &info),
 				psprintf("could not train model \"%s\"", in->model_name));
+	cm_pg_progress_set_phase(CM_PG_PROGRESS_EVALUATING);
 	TimestampDifference(started, GetCurrentTimestamp(), &secs, &usecs);
 	metrics = evaluate(in, fit, &info, is_holdout, n_holdout, secs + usecs / 1e6);
 	for (int j = 0; j < in->n_features; j++)
@@ -597,34 +635,11 @@ fit_and_store(train_input *in, const train_params *params, TimestampTz started)
 								(const char *const *) in->feature_names, kinds,
 								metadata_json(in->label, pj, metrics), fit, &model),
 				"could not build the model");
+	cm_pg_progress_set_phase(CM_PG_PROGRESS_STORING);
 	return cm_pg_store_model(in->model_name, model, in->label, pj, metrics);
 }
 
 /* ---- gbt ---------------------------------------------------------------------------------- */
-
-typedef struct progress_state
-{
-	const char *model_name;
-	TimestampTz started;
-	TimestampTz last;
-} progress_state;
-
-/* Called by the core after each tree, on this backend's thread: a NOTICE every few seconds. */
-static void
-gbt_progress(void *arg, int done, int total)
-{
-	progress_state *ps = arg;
-	TimestampTz now = GetCurrentTimestamp();
-	double		elapsed;
-
-	if (!TimestampDifferenceExceeds(ps->last, now, PROGRESS_EVERY_MS) || done == total)
-		return;
-	ps->last = now;
-	elapsed = (double) (now - ps->started) / USECS_PER_SEC;
-	ereport(NOTICE,
-			(errmsg("training model \"%s\": %d of %d trees, %.1f s elapsed, about %.0f s left",
-					ps->model_name, done, total, elapsed, elapsed / done * (total - done))));
-}
 
 static void
 gbt_params_from(const train_params *params, cm_gbt_params *gp)
@@ -752,7 +767,7 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 				n_holdout;
 	uint8_t    *is_holdout = palloc(n_rows);
 	double	   *margin;
-	progress_state ps = {in->model_name, started, started};
+	progress_state ps = {in->model_name, "trees", started, started};
 	char	   *pj = params_json(params);
 	uint8_t    *kinds = palloc(in->n_features);
 	StringInfoData s;
@@ -764,13 +779,15 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 	double		reading_seconds = (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC;
 
 	gbt_params_from(params, &gp);
-	gp.progress = gbt_progress;
+	gp.progress = train_progress;
 	gp.progress_arg = &ps;
 	check_gbt_memory(in, gp.depth);
 	margin = palloc_extended(sizeof(double) * n_rows, MCXT_ALLOC_HUGE);
 	cm_dataset_split(n_rows, param_value(params, "holdout"), gp.seed, is_holdout, &n_holdout);
+	cm_pg_progress_set_phase(CM_PG_PROGRESS_TRAINING);
 	CM_PG_CHECK(cm_gbt_fit(&in->binned, &in->bins, is_holdout, &gp, &fit, &info, margin),
 				psprintf("could not train model \"%s\"", in->model_name));
+	cm_pg_progress_set_phase(CM_PG_PROGRESS_EVALUATING);
 	TimestampDifference(started, GetCurrentTimestamp(), &secs, &usecs);
 	initStringInfo(&s);
 	appendStringInfoChar(&s, '{');
@@ -791,6 +808,7 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 								(const char *const *) in->feature_names, kinds,
 								metadata_json(in->label, pj, s.data), fit, &model),
 				"could not build the model");
+	cm_pg_progress_set_phase(CM_PG_PROGRESS_STORING);
 	return cm_pg_store_model(in->model_name, model, in->label, pj, s.data);
 }
 
@@ -819,7 +837,7 @@ train(PG_FUNCTION_ARGS)
 	char	   *algorithm = required_text(fcinfo, 4, "algorithm");
 	TimestampTz started = GetCurrentTimestamp();
 	MemoryContext data_cxt;
-	int64		id;
+	volatile int64 id = 0;		/* set inside PG_TRY */
 
 	in.model_name = required_text(fcinfo, 0, "model name");
 	in.label = required_text(fcinfo, 2, "label");
@@ -836,14 +854,25 @@ train(PG_FUNCTION_ARGS)
 	in.regression = params.regression;
 	in.max_bins = in.gbt ? (int) param_value(&params, "bins") : 0;
 	data_cxt = AllocSetContextCreate(CurrentMemoryContext, "campaign train", ALLOCSET_DEFAULT_SIZES);
-	read_source(&in, source, PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), data_cxt);
+	/* shown by campaign.training_progress until the call ends, however it ends */
+	cm_pg_progress_begin(in.model_name, in.gbt,
+						 (int) param_value(&params, in.gbt ? "trees" : "max_iterations"));
+	PG_TRY();
 	{
-		MemoryContext old = MemoryContextSwitchTo(data_cxt);
+		read_source(&in, source, PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), data_cxt);
+		{
+			MemoryContext old = MemoryContextSwitchTo(data_cxt);
 
-		id = in.gbt ? gbt_fit_and_store(&in, &params, started) :
-			fit_and_store(&in, &params, started);
-		MemoryContextSwitchTo(old);
+			id = in.gbt ? gbt_fit_and_store(&in, &params, started) :
+				fit_and_store(&in, &params, started);
+			MemoryContextSwitchTo(old);
+		}
 	}
+	PG_FINALLY();
+	{
+		cm_pg_progress_end();
+	}
+	PG_END_TRY();
 	MemoryContextDelete(data_cxt);
 	PG_RETURN_INT64(id);
 }

@@ -3,8 +3,8 @@
 # throwaway cluster that is removed afterwards: the pg_regress suite, the dashboard reflection
 # test and the SQL examples of the docs.  Ends with one "tests: N passed, N failed" line.
 # For quicker iterations while developing: TEST_STEPS picks steps (default all of: unit sanitize
-# fuzz regress isolation datasafety dashboards docs reference), and `make test REGRESS="walk"`
-# runs only the named pg_regress tests.
+# fuzz regress isolation datasafety progress dashboards docs reference), and
+# `make test REGRESS="walk"` runs only the named pg_regress tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/tools/common.sh
@@ -23,7 +23,7 @@ count_passed() {
   passed=$((passed + ${n:-0}))
 }
 
-TEST_STEPS=${TEST_STEPS:-unit sanitize fuzz regress isolation datasafety dashboards docs reference}
+TEST_STEPS=${TEST_STEPS:-unit sanitize fuzz regress isolation datasafety progress dashboards docs reference}
 wanted() { [[ " $TEST_STEPS " == *" $1 "* ]]; }
 
 # Run one step (named by its TEST_STEPS word) with its output shown and logged; stop at the
@@ -49,6 +49,8 @@ build_and_install
 start_cluster
 step regress "regression tests (PostgreSQL $PG_MAJOR on port $PGPORT)" make -s PG_CONFIG="$PG_CONFIG" installcheck
 step datasafety "data safety: dump/restore, terminated and canceled training, concurrent versions" bash src/tools/datasafety.sh
+# its own cluster, with campaign in shared_preload_libraries (the main one stays without)
+step progress "training progress watched from another session (campaign preloaded)" bash src/tools/progress.sh
 as_owner "$PG_BIN/createdb" fixtures
 as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d fixtures -f src/tools/fixtures.sql >/dev/null
 step dashboards "dashboard views reflected through SQLAlchemy" /usr/bin/python3 src/tools/dashboards.py fixtures

@@ -230,6 +230,52 @@ test_split_is_seeded(void **state)
 	assert_int_equal(na, 0);
 }
 
+/* Records the calls of the progress hook. */
+typedef struct progress_calls
+{
+	int			calls;
+	int			last_done;
+	int			total;
+	int			out_of_order;
+} progress_calls;
+
+static void
+record_progress(void *arg, int done, int total)
+{
+	progress_calls *c = arg;
+
+	c->out_of_order += done != c->last_done + 1;
+	c->calls++;
+	c->last_done = done;
+	c->total = total;
+}
+
+static void
+test_progress_after_each_iteration(void **state)
+{
+	cm_dataset	ds;
+	cm_logistic *m;
+	cm_logistic_info info;
+	cm_logistic_params params;
+	progress_calls calls = {0, 0, 0, 0};
+
+	(void) state;
+	simulate(&ds, 2000, 3);
+	cm_logistic_default_params(&params);
+	assert_null(params.progress);
+	params.progress = record_progress;
+	params.progress_arg = &calls;
+	assert_int_equal(cm_logistic_fit(ds.x, ds.y, ds.n_rows, 2, NULL, &params, &m, &info), CM_OK);
+	assert_true(info.converged);
+	assert_true(calls.calls >= 2);
+	assert_int_equal(calls.calls, info.iterations);
+	assert_int_equal(calls.last_done, info.iterations);
+	assert_int_equal(calls.total, params.max_iterations);
+	assert_int_equal(calls.out_of_order, 0);
+	cm_logistic_free(m);
+	cm_dataset_free(&ds);
+}
+
 int
 main(void)
 {
@@ -244,6 +290,7 @@ main(void)
 		HARNESS_TEST(test_out_of_memory_is_clean),
 		HARNESS_TEST(test_dataset_limit),
 		HARNESS_TEST(test_split_is_seeded),
+		HARNESS_TEST(test_progress_after_each_iteration),
 	};
 
 	return cmocka_run_group_tests_name("logistic", tests, NULL, NULL);
