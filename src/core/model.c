@@ -203,7 +203,7 @@ decode_header(cm_reader *r, const cm_algorithm_ops **ops, uint32_t *n_features,
 		return cm_fail(CM_ERR_CORRUPT, "not a campaign model (bad magic number)");
 	CM_TRY(cm_get_u16(r, version));
 	if (*version < 1 || *version > CM_MODEL_FORMAT_VERSION)
-		return cm_fail(CM_ERR_CORRUPT, "unsupported model format version %u (this build reads %d)",
+		return cm_fail(CM_ERR_CORRUPT, "unsupported model format version %u (this build reads 1 to %d)",
 					   *version, CM_MODEL_FORMAT_VERSION);
 	CM_TRY(cm_get_u16(r, &algorithm));
 	if ((*ops = cm_algorithm_by_id(algorithm)) == NULL)
