@@ -176,11 +176,12 @@ SELECT campaign.predict('g_cat', r) > 0.7 AS dem_high
 FROM (SELECT 'dem' AS party, NULL::text AS region, 'adams' AS county, 10002 AS zip, 7 AS age_band) r;
 -- A model without categories keeps format version 1 (older builds read it).
 SELECT get_byte(model, 4) AS format_version FROM campaign.models WHERE name = 'g_table';
--- Errors: a float8[] cannot carry a category, logistic takes no text, too many categories,
--- a categorical column that is not a feature.
+-- Errors: a float8[] cannot carry a category, logistic takes no text, too many categories, a
+-- category too long, a categorical column that is not a feature.
 SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('g_cat', ARRAY[1, 2, 3, 4, 5]::float8[])$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['party'], 'logistic')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT ''v'' || i AS voter, i % 2 AS y FROM generate_series(1, 300) i', 'y', NULL, 'gbt')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT repeat(''x'', 1025) AS c, i % 2 AS y FROM generate_series(1, 10) i', 'y', NULL, 'gbt')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['party'], 'gbt', '{"categorical": ["zip"]}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['party'], 'gbt', '{"categorical": [1]}')$$);
 -- A damaged categorical model is refused or imported, never a crash.

@@ -77,8 +77,8 @@ cm_categories_add(cm_categories *c, const char *s, size_t len, uint32_t *index)
 	uint32_t	k;
 	char	   *copy;
 
-	if (len == 0 || len > CM_CATEGORY_MAX_LEN || memchr(s, 0, len) != NULL)
-		return cm_fail(CM_ERR_INVALID, "a category must have 1 to %d bytes and no NUL, not %zu",
+	if (len > CM_CATEGORY_MAX_LEN || memchr(s, 0, len) != NULL)
+		return cm_fail(CM_ERR_INVALID, "a category must have at most %d bytes and no NUL, not %zu",
 					   CM_CATEGORY_MAX_LEN, len);
 	if (c->slots == NULL && allocate(c) != CM_OK)
 	{

@@ -7,7 +7,7 @@
  * A string not in the list (an unseen category) is a missing value.
  *
  * At most CM_CATEGORIES_MAX values (a training cell is one byte and bin 0 is for missing
- * values), each 1 to CM_CATEGORY_MAX_LEN bytes without NUL; the lookup is an open-addressing
+ * values), each at most CM_CATEGORY_MAX_LEN bytes without NUL (the empty string is one); the lookup is an open-addressing
  * hash table of CM_CATEGORY_SLOTS entries, at most half full.
  */
 #ifndef CM_CATEGORIES_H
@@ -38,7 +38,7 @@ int			cm_categories_find(const cm_categories *c, const char *s, size_t len);
 
 /*
  * Index of s[0, len) in *index, appended when new.  CM_ERR_LIMIT when a new value would
- * exceed CM_CATEGORIES_MAX, CM_ERR_INVALID for an empty or too long string or one with NUL.
+ * exceed CM_CATEGORIES_MAX, CM_ERR_INVALID for a too long string or one with NUL.
  */
 cm_status	cm_categories_add(cm_categories *c, const char *s, size_t len, uint32_t *index);
 

@@ -221,8 +221,8 @@ decode_categories(cm_reader *r, uint32_t i, cm_categories *c)
 {
 	uint32_t	n;
 
-	/* each category takes at least a 4-byte length and one byte */
-	CM_TRY(cm_get_count(r, CM_CATEGORIES_MAX, 5, &n));
+	/* each category takes at least its 4-byte length */
+	CM_TRY(cm_get_count(r, CM_CATEGORIES_MAX, 4, &n));
 	for (uint32_t k = 0; k < n; k++)
 	{
 		char	   *s;
@@ -232,8 +232,10 @@ decode_categories(cm_reader *r, uint32_t i, cm_categories *c)
 		CM_TRY(cm_get_str(r, CM_CATEGORY_MAX_LEN, &s));
 		st = cm_categories_add(c, s, strlen(s), &index);
 		cm_free(s);
+		if (st == CM_ERR_NOMEM)
+			return st;
 		if (st != CM_OK || index != k)
-			return cm_fail(CM_ERR_CORRUPT, "feature %u has an empty or repeated category", i + 1);
+			return cm_fail(CM_ERR_CORRUPT, "feature %u has a repeated category", i + 1);
 	}
 	return CM_OK;
 }

@@ -10,7 +10,7 @@
  *       str name      1 .. CM_MODEL_MAX_NAME bytes, no NUL, unique
  *       u8  type      cm_feature_type
  *       version 2, categorical features only:
- *       u32 n         0 .. CM_CATEGORIES_MAX, then n distinct str categories (1 ..
+ *       u32 n         0 .. CM_CATEGORIES_MAX, then n distinct str categories (at most
  *                     CM_CATEGORY_MAX_LEN bytes, no NUL); category i is scored as the value i
  *   str metadata      JSON text owned by the host (label, params, metrics), <= 1 MiB
  *   u64 body_len      then body_len bytes of algorithm body, read by the algorithm's decoder,

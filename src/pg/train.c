@@ -469,7 +469,6 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 						in->label, format_type_be(in->label_type),
 						in->regression ? "a number" : "boolean or a number 0/1")));
 	in->weight_attno = resolve_weight(in, desc);
-	in->categorical = palloc0(sizeof(bool) * Max(max, 1));
 	if (features)
 	{
 		Datum	   *names;
@@ -511,6 +510,7 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 		in->feature_names = palloc0(sizeof(char *) * Max(max, 1));
 		in->feature_attnos = palloc0(sizeof(int) * Max(max, 1));
 		in->feature_types = palloc0(sizeof(Oid) * Max(max, 1));
+		in->categorical = palloc0(sizeof(bool) * Max(max, 1));
 		for (int i = 0; i < desc->natts; i++)
 			if (!TupleDescAttr(desc, i)->attisdropped && i + 1 != in->label_attno &&
 				i + 1 != in->weight_attno)
@@ -582,9 +582,8 @@ category_number(train_input *in, int j, Datum value, MemoryContext data_cxt)
 	if (st != CM_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("categorical feature \"%s\" has a value of %zu bytes; a category must have 1 to %d",
-						in->feature_names[j], len, CM_CATEGORY_MAX_LEN),
-				 errhint("Use NULL for a missing value.")));
+				 errmsg("categorical feature \"%s\" has a value of %zu bytes; a category has at most %d",
+						in->feature_names[j], len, CM_CATEGORY_MAX_LEN)));
 	return (double) index + 1;
 }
 

@@ -792,8 +792,13 @@ test_category_cap(void **state)
 	assert_int_equal(index, 7);
 	assert_int_equal(cm_categories_find(&cats, "c254", 4), 254);
 	assert_int_equal(cm_categories_find(&cats, "c2", 1), -1);
-	assert_int_equal(cm_categories_add(&cats, "", 0, &index), CM_ERR_INVALID);
+	/* the empty string is a category like any other (a full list takes no new one) */
+	assert_int_equal(cm_categories_add(&cats, "", 0, &index), CM_ERR_LIMIT);
 	assert_int_equal(cm_categories_add(&cats, "a\0b", 3, &index), CM_ERR_INVALID);
+	cm_categories_free(&cats);
+	assert_int_equal(cm_categories_add(&cats, "", 0, &index), CM_OK);
+	assert_int_equal(cm_categories_find(&cats, "", 0), 0);
+	assert_int_equal(cm_categories_find(&cats, "x", 1), -1);
 	cm_categories_free(&cats);
 }
 
