@@ -475,33 +475,40 @@ trainer_free(trainer *t)
 static void
 compute_gradients(trainer *t)
 {
-	for (size_t k = 0; k < t->n_train; k++)
-	{
-		uint32_t	i = t->train_rows[k];
-		double		y = t->data->y[i];
+	/* locals, so the compiler need not reload them after each store to grad and hess */
+	const float *y = t->data->y;
+	const float *rw = t->data->w;
+	const uint32_t *rows = t->train_rows;
+	const double *margin = t->margin;
+	float	   *grad = t->grad,
+			   *hess = t->hess;
+	double		spw = t->p->scale_pos_weight;
+	size_t		n = t->n_train;
 
-		if (t->p->objective == CM_GBT_BINARY)
+	if (t->p->objective == CM_GBT_BINARY)
+		for (size_t k = 0; k < n; k++)
 		{
-			double		prob = sigmoid(t->margin[i]);
-			double		w = y == 1 ? t->p->scale_pos_weight : 1;
+			uint32_t	i = rows[k];
+			double		prob = sigmoid(margin[i]);
+			double		w = y[i] == 1 ? spw : 1;
 
-			t->grad[i] = (float) ((prob - y) * w);
-			t->hess[i] = (float) fmax(prob * (1 - prob), HESS_FLOOR) * (float) w;
+			grad[i] = (float) ((prob - y[i]) * w);
+			hess[i] = (float) fmax(prob * (1 - prob), HESS_FLOOR) * (float) w;
 		}
-		else
+	else
+		for (size_t k = 0; k < n; k++)
 		{
-			t->grad[i] = (float) (t->margin[i] - y);
-			t->hess[i] = 1.0f;
+			uint32_t	i = rows[k];
+
+			grad[i] = (float) (margin[i] - y[i]);
+			hess[i] = 1.0f;
 		}
-	}
 	/* a separate pass, so unweighted training pays nothing per row */
-	if (t->data->w)
-		for (size_t k = 0; k < t->n_train; k++)
+	if (rw)
+		for (size_t k = 0; k < n; k++)
 		{
-			uint32_t	i = t->train_rows[k];
-
-			t->grad[i] *= t->data->w[i];
-			t->hess[i] *= t->data->w[i];
+			grad[rows[k]] *= rw[rows[k]];
+			hess[rows[k]] *= rw[rows[k]];
 		}
 }
 
@@ -886,6 +893,7 @@ add_tree_to_other_margins(trainer *t)
 static double
 holdout_loss(const trainer *t, const uint8_t *is_holdout)
 {
+	const float *rw = t->data->w;
 	double		sum = 0,
 				n = 0;
 
@@ -893,7 +901,7 @@ holdout_loss(const trainer *t, const uint8_t *is_holdout)
 	{
 		double		y = t->data->y[i],
 					m = t->margin[i],
-					w = t->data->w ? t->data->w[i] : 1,
+					w = rw ? rw[i] : 1,
 					loss;
 
 		if (!is_holdout[i])
