@@ -132,6 +132,95 @@ SELECT (metrics ->> 'rows_skipped')::int AS skipped,
        (SELECT avg(campaign.predict('g_table', v)) FROM gbt_voters v) + 0.1 AS weighted_up
 FROM campaign.models WHERE name = 'g_weight';
 
+-- Categorical features: text, varchar and enum columns are categorical.  Turnout depends on a
+-- set of parties ({dem, ind, lib}) that is not contiguous in any alphabetical or first-seen
+-- order; region is NULL in some rows.
+CREATE TYPE gbt_county AS ENUM ('adams', 'baker', 'clark');
+CREATE TABLE gbt_cat AS
+SELECT i AS id,
+       (ARRAY['dem', 'rep', 'ind', 'grn', 'lib', 'npa'])[1 + i % 6] AS party,
+       CASE WHEN i % 11 = 0 THEN NULL
+            ELSE (ARRAY['north', 'south', 'east', 'west'])[1 + (i / 7) % 4]::varchar END AS region,
+       (ARRAY['adams', 'baker', 'clark'])[1 + (i / 5) % 3]::gbt_county AS county,
+       10000 + (i / 3) % 40 AS zip,
+       i % 50 AS age_band,
+       1 + i % 3 AS w
+FROM generate_series(1, 3000) i;
+ALTER TABLE gbt_cat ADD COLUMN turnout boolean;
+UPDATE gbt_cat SET turnout = abs(hashint4(id + 7)) / 2147483648.0 <
+    CASE WHEN party IN ('dem', 'ind', 'lib') THEN 0.85 ELSE 0.15 END;
+SELECT campaign.train('g_cat', 'gbt_cat', 'turnout', ARRAY['party', 'region', 'county', 'zip', 'age_band'],
+                      'gbt', '{"trees": 30, "depth": 3, "categorical": ["zip"]}') > 0 AS trained;
+SELECT features, feature_types, (metrics ->> 'auc')::float8 > 0.8 AS auc_ok,
+       params -> 'categorical' AS categorical, get_byte(model, 4) AS format_version
+FROM campaign.models WHERE name = 'g_cat';
+-- The party set is learned: predictions split at the rule.
+SELECT party, round(avg(campaign.predict('g_cat', c))::numeric, 1) AS p
+FROM gbt_cat c GROUP BY party ORDER BY party;
+SELECT feature FROM campaign.feature_importance WHERE model = 'g_cat' ORDER BY gain DESC LIMIT 1;
+-- Explanations add up to the log-odds of the prediction.
+SELECT bool_and(abs(s - ln(p / (1 - p))) < 1e-9) AS explain_sums_to_log_odds
+FROM (SELECT (SELECT sum(contribution) FROM campaign.explain('g_cat', c)) AS s,
+             campaign.predict('g_cat', c) AS p
+      FROM gbt_cat c WHERE id <= 300) t;
+SELECT (campaign.explain_top('g_cat', c, 1) -> 'top' -> 0 ->> 'feature') AS top_feature
+FROM gbt_cat c WHERE id = 1;
+-- An unseen category and NULL both take the learned missing-value direction; text may come
+-- in any type (here text for the varchar and enum columns).
+SELECT campaign.predict('g_cat', a) = campaign.predict('g_cat', b) AS unseen_is_missing,
+       campaign.predict('g_cat', a) = campaign.predict('g_cat', c) AS unseen_zip_is_missing
+FROM (SELECT 'whig' AS party, 'north' AS region, 'baker' AS county, 10001 AS zip, 3 AS age_band) a,
+     (SELECT NULL::text AS party, 'north' AS region, 'baker' AS county, 10001 AS zip, 3 AS age_band) b,
+     (SELECT 'whig' AS party, 'north' AS region, 'baker' AS county, 99999 AS zip, 3 AS age_band) c;
+SELECT campaign.predict('g_cat', r) > 0.7 AS dem_high
+FROM (SELECT 'dem' AS party, NULL::text AS region, 'adams' AS county, 10002 AS zip, 7 AS age_band) r;
+-- A model without categories keeps format version 1 (older builds read it).
+SELECT get_byte(model, 4) AS format_version FROM campaign.models WHERE name = 'g_table';
+-- Errors: a float8[] cannot carry a category, logistic takes no text, too many categories, a
+-- category too long, a categorical column that is not a feature.
+SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('g_cat', ARRAY[1, 2, 3, 4, 5]::float8[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['party'], 'logistic')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT ''v'' || i AS voter, i % 2 AS y FROM generate_series(1, 300) i', 'y', NULL, 'gbt')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT repeat(''x'', 1025) AS c, i % 2 AS y FROM generate_series(1, 10) i', 'y', NULL, 'gbt')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['party'], 'gbt', '{"categorical": ["zip"]}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['party'], 'gbt', '{"categorical": [1]}')$$);
+-- A damaged categorical model is refused or imported, never a crash.
+SELECT count(*) FILTER (WHERE r = 'ok' OR r LIKE 'XX001:%') AS imported_or_refused
+FROM (SELECT pg_temp.sqlstate_of(format('SELECT campaign.import_model(%L, set_byte(%L::bytea, %s, %s))',
+             'bad', b, n % octet_length(b), (n * 37 + 1) % 256)) AS r
+      FROM (SELECT campaign.export_model('g_cat') AS b) m, generate_series(1, 200) n) s;
+DELETE FROM campaign.models WHERE name = 'bad';
+
+-- A weight column: integer weights train the model of the rows repeated that many times, and
+-- the metrics are weighted the same way.
+SELECT campaign.train('g_w', 'gbt_cat', 'turnout', ARRAY['party', 'age_band'], 'gbt',
+                      '{"trees": 10, "weight": "w", "holdout": 0}') > 0 AS trained;
+SELECT campaign.train('g_rep', 'SELECT c.* FROM gbt_cat c, generate_series(1, 3) k WHERE k <= c.w',
+                      'turnout', ARRAY['party', 'age_band'], 'gbt', '{"trees": 10, "holdout": 0}') > 0 AS trained;
+SELECT bool_and(abs(campaign.predict('g_w', c) - campaign.predict('g_rep', c)) < 1e-6) AS same_scores
+FROM gbt_cat c;
+SELECT round((w.metrics ->> 'auc')::numeric, 6) = round((r.metrics ->> 'auc')::numeric, 6) AS same_auc,
+       round((w.metrics ->> 'logloss')::numeric, 6) = round((r.metrics ->> 'logloss')::numeric, 6) AS same_logloss,
+       round((w.metrics ->> 'brier')::numeric, 6) = round((r.metrics ->> 'brier')::numeric, 6) AS same_brier,
+       round((w.metrics ->> 'base_rate')::numeric, 6) = round((r.metrics ->> 'base_rate')::numeric, 6) AS same_base_rate,
+       w.params ->> 'weight' AS weight
+FROM campaign.models w, campaign.models r WHERE w.name = 'g_w' AND r.name = 'g_rep';
+-- With every column as a feature, the weight column is left out; scale_pos_weight combines.
+SELECT campaign.train('g_w_all', 'SELECT party, w, turnout FROM gbt_cat', 'turnout', NULL, 'gbt',
+                      '{"trees": 5, "weight": "w", "scale_pos_weight": 2}') > 0 AS trained;
+SELECT features FROM campaign.models WHERE name = 'g_w_all';
+-- Bad weights: NULL, negative, NaN, not a number, missing column, the label, a feature.
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT party, CASE WHEN id = 5 THEN NULL ELSE 1 END AS w, turnout FROM gbt_cat', 'turnout', ARRAY['party'], 'gbt', '{"weight": "w"}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT party, CASE WHEN id = 5 THEN -1 ELSE 1 END AS w, turnout FROM gbt_cat', 'turnout', ARRAY['party'], 'gbt', '{"weight": "w"}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT party, CASE WHEN id = 5 THEN ''NaN''::float8 ELSE 1 END AS w, turnout FROM gbt_cat', 'turnout', ARRAY['party'], 'gbt', '{"weight": "w"}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['age_band'], 'gbt', '{"weight": "party"}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['age_band'], 'gbt', '{"weight": "nope"}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['age_band'], 'gbt', '{"weight": "turnout"}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['age_band', 'w'], 'gbt', '{"weight": "w"}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['age_band'], 'gbt', '{"weight": 2}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT party, 0 AS w, turnout FROM gbt_cat', 'turnout', ARRAY['party'], 'gbt', '{"weight": "w"}')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_cat', 'turnout', ARRAY['age_band'], 'logistic', '{"weight": "w"}')$$);
+
 -- Bad input: each is a clear error with its SQLSTATE.
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_voters', 'turnout', ARRAY['age'], 'gbt', '{"l2": 1}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_voters', 'turnout', ARRAY['age'], 'gbt', '{"bins": 257}')$$);
@@ -148,14 +237,14 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_voters', 'turnout',
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_voters', 'turnout', ARRAY['age'], 'gbt', '{"objective": "poisson"}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_voters', 'turnout', ARRAY['age'], 'gbt', '{"objective": 1}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_voters', 'turnout', ARRAY['age'], 'gbt', '{"trees": "many"}')$$);
--- empty source, one class only, label not 0/1, text label, all-NULL feature, text feature
+-- empty source, one class only, label not 0/1, text label, all-NULL feature, date feature
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, turnout FROM gbt_voters WHERE false', 'turnout', NULL, 'gbt')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, true AS turnout FROM gbt_voters', 'turnout', NULL, 'gbt')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, 2 AS turnout FROM gbt_voters', 'turnout', NULL, 'gbt')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, party AS turnout FROM gbt_voters', 'turnout', NULL, 'gbt')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, ''NaN''::float8 AS d FROM gbt_voters', 'd', NULL, 'gbt', '{"objective": "regression"}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, NULL::float8 AS empty, turnout FROM gbt_voters', 'turnout', NULL, 'gbt')$$);
-SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'gbt_voters', 'turnout', ARRAY['age', 'party'], 'gbt')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, DATE ''2024-11-05'' AS d, turnout FROM gbt_voters', 'turnout', NULL, 'gbt')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT ''-Infinity''::float8 AS age, turnout FROM gbt_voters', 'turnout', NULL, 'gbt')$$);
 -- a source query that errors, an unknown table, holdout leaving no training rows
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT 1 / (age - age) AS a, turnout FROM gbt_voters', 'turnout', NULL, 'gbt')$$);

@@ -361,32 +361,40 @@ check_labels(const trainer *t, const uint8_t *is_holdout, double *base)
 				weight = 0;
 	size_t		pos = 0,
 				n = 0;
+	const float *rw = t->data->w;
 
 	for (size_t i = 0; i < t->n_rows; i++)
 	{
-		double		y = t->data->y[i];
+		double		y = t->data->y[i],
+					w = rw ? rw[i] : 1;
 
 		if (is_holdout && is_holdout[i])
 			continue;
 		if (!isfinite(y))
 			return cm_fail(CM_ERR_NONFINITE, "label of row %zu is not finite", i + 1);
+		if (!(w >= 0) || !isfinite(w))
+			return cm_fail(CM_ERR_INVALID, "weight of row %zu must be finite and >= 0", i + 1);
 		if (t->p->objective == CM_GBT_BINARY)
 		{
 			if (y != 0 && y != 1)
 				return cm_fail(CM_ERR_DATA, "a binary label must be 0 or 1, not %g", y);
-			pos += (y == 1);
-			weight += y == 1 ? t->p->scale_pos_weight : 1;
-			sum += y == 1 ? t->p->scale_pos_weight : 0;
+			/* a row of weight 0 does not count as present */
+			pos += (y == 1 && w > 0);
+			n += (w > 0);
+			if (y == 1)
+				w *= t->p->scale_pos_weight;
+			weight += w;
+			sum += y * w;
 		}
 		else
 		{
-			weight += 1;
-			sum += y;
+			weight += w;
+			sum += y * w;
+			n += (w > 0);
 		}
-		n++;
 	}
 	if (n == 0)
-		return cm_fail(CM_ERR_DATA, "no training rows (all rows are in the holdout)");
+		return cm_fail(CM_ERR_DATA, "no training rows (all rows are in the holdout or weigh 0)");
 	if (t->p->objective == CM_GBT_BINARY && (pos == 0 || pos == n))
 		return cm_fail(CM_ERR_DATA, "the training rows hold only one class (%s)",
 					   pos ? "all 1" : "all 0");
@@ -471,25 +479,41 @@ trainer_free(trainer *t)
 static void
 compute_gradients(trainer *t)
 {
-	for (size_t k = 0; k < t->n_train; k++)
-	{
-		uint32_t	i = t->train_rows[k];
-		double		y = t->data->y[i];
+	/* locals, so the compiler need not reload them after each store to grad and hess */
+	const float *y = t->data->y;
+	const float *rw = t->data->w;
+	const uint32_t *rows = t->train_rows;
+	const double *margin = t->margin;
+	float	   *grad = t->grad,
+			   *hess = t->hess;
+	double		spw = t->p->scale_pos_weight;
+	size_t		n = t->n_train;
 
-		if (t->p->objective == CM_GBT_BINARY)
+	if (t->p->objective == CM_GBT_BINARY)
+		for (size_t k = 0; k < n; k++)
 		{
-			double		prob = sigmoid(t->margin[i]);
-			double		w = y == 1 ? t->p->scale_pos_weight : 1;
+			uint32_t	i = rows[k];
+			double		prob = sigmoid(margin[i]);
+			double		w = y[i] == 1 ? spw : 1;
 
-			t->grad[i] = (float) ((prob - y) * w);
-			t->hess[i] = (float) fmax(prob * (1 - prob), HESS_FLOOR) * (float) w;
+			grad[i] = (float) ((prob - y[i]) * w);
+			hess[i] = (float) fmax(prob * (1 - prob), HESS_FLOOR) * (float) w;
 		}
-		else
+	else
+		for (size_t k = 0; k < n; k++)
 		{
-			t->grad[i] = (float) (t->margin[i] - y);
-			t->hess[i] = 1.0f;
+			uint32_t	i = rows[k];
+
+			grad[i] = (float) (margin[i] - y[i]);
+			hess[i] = 1.0f;
 		}
-	}
+	/* a separate pass, so unweighted training pays nothing per row */
+	if (rw)
+		for (size_t k = 0; k < n; k++)
+		{
+			grad[rows[k]] *= rw[rows[k]];
+			hess[rows[k]] *= rw[rows[k]];
+		}
 }
 
 /* The rows of this tree (subsample) into t->rows; returns how many. */
@@ -869,27 +893,32 @@ add_tree_to_other_margins(trainer *t)
 			t->margin[i] += tree_value_codes(nodes, t->data->codes + i * t->nf);
 }
 
+/* The (weighted) mean loss over the holdout rows. */
 static double
 holdout_loss(const trainer *t, const uint8_t *is_holdout)
 {
-	double		sum = 0;
-	size_t		n = 0;
+	const float *rw = t->data->w;
+	double		sum = 0,
+				n = 0;
 
 	for (size_t i = 0; i < t->n_rows; i++)
 	{
 		double		y = t->data->y[i],
-					m = t->margin[i];
+					m = t->margin[i],
+					w = rw ? rw[i] : 1,
+					loss;
 
 		if (!is_holdout[i])
 			continue;
-		n++;
+		n += w;
 		if (t->p->objective == CM_GBT_BINARY)
 			/* log(1 + e^m) - y m, computed without overflow */
-			sum += (m > 0 ? m + log1p(exp(-m)) : log1p(exp(m))) - y * m;
+			loss = (m > 0 ? m + log1p(exp(-m)) : log1p(exp(m))) - y * m;
 		else
-			sum += (m - y) * (m - y);
+			loss = (m - y) * (m - y);
+		sum += w * loss;
 	}
-	return n ? sum / (double) n : NAN;
+	return n > 0 ? sum / n : NAN;
 }
 
 /* Keep the first `keep` trees and recompute the margins. */

@@ -9,6 +9,7 @@ typedef struct scored
 {
 	double		p;
 	double		y;
+	double		w;
 } scored;
 
 static int
@@ -44,11 +45,45 @@ auc_of_sorted(const scored *rows, size_t n, double positives)
 	return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives);
 }
 
+/*
+ * Weighted AUC over rows sorted by p: the weight share of (positive, negative) pairs ranked
+ * right, a tie counting one half.  Equals auc_of_sorted when every weight is 1.
+ */
+static double
+weighted_auc_of_sorted(const scored *rows, size_t n, double positives, double total)
+{
+	double		negatives = total - positives,
+				negatives_below = 0,
+				pairs = 0;
+	size_t		i = 0;
+
+	if (positives <= 0 || negatives <= 0)
+		return NAN;
+	while (i < n)
+	{
+		size_t		j = i;
+		double		pos_in_group = 0,
+					neg_in_group = 0;
+
+		for (; j < n && rows[j].p == rows[i].p; j++)
+		{
+			pos_in_group += rows[j].w * rows[j].y;
+			neg_in_group += rows[j].w * (1 - rows[j].y);
+		}
+		pairs += pos_in_group * (negatives_below + neg_in_group / 2);
+		negatives_below += neg_in_group;
+		i = j;
+	}
+	return pairs / (positives * negatives);
+}
+
 cm_status
-cm_binary_metrics_compute(const double *p, const double *y, size_t n, cm_binary_metrics *out)
+cm_binary_metrics_weighted(const double *p, const double *y, const double *w, size_t n,
+						   cm_binary_metrics *out)
 {
 	scored	   *rows;
 	double		positives = 0,
+				total = 0,
 				logloss = 0,
 				brier = 0;
 
@@ -57,20 +92,34 @@ cm_binary_metrics_compute(const double *p, const double *y, size_t n, cm_binary_
 	CM_TRY(cm_alloc_array(n, sizeof(scored), (void **) &rows));
 	for (size_t i = 0; i < n; i++)
 	{
-		double		pi = fmin(fmax(p[i], CM_LOGLOSS_EPS), 1.0 - CM_LOGLOSS_EPS);
+		double		pi = fmin(fmax(p[i], CM_LOGLOSS_EPS), 1.0 - CM_LOGLOSS_EPS),
+					wi = w ? w[i] : 1;
 
-		rows[i].p = p[i];
-		rows[i].y = y[i];
-		positives += y[i];
-		logloss -= y[i] > 0.5 ? log(pi) : log1p(-pi);
-		brier += (p[i] - y[i]) * (p[i] - y[i]);
+		rows[i] = (scored) {p[i], y[i], wi};
+		total += wi;
+		positives += wi * y[i];
+		logloss -= wi * (y[i] > 0.5 ? log(pi) : log1p(-pi));
+		brier += wi * (p[i] - y[i]) * (p[i] - y[i]);
+	}
+	if (!(total > 0))
+	{
+		cm_free(rows);
+		return cm_fail(CM_ERR_DATA, "the rows to evaluate weigh nothing");
 	}
 	qsort(rows, n, sizeof(scored), compare_scored);
-	out->auc = auc_of_sorted(rows, n, positives);
-	out->logloss = logloss / (double) n;
-	out->brier = brier / (double) n;
-	out->base_rate = positives / (double) n;
+	/* unweighted: the rank statistic, exactly as before weights existed */
+	out->auc = w ? weighted_auc_of_sorted(rows, n, positives, total) :
+		auc_of_sorted(rows, n, positives);
+	out->logloss = logloss / total;
+	out->brier = brier / total;
+	out->base_rate = positives / total;
 	out->n = n;
 	cm_free(rows);
 	return CM_OK;
+}
+
+cm_status
+cm_binary_metrics_compute(const double *p, const double *y, size_t n, cm_binary_metrics *out)
+{
+	return cm_binary_metrics_weighted(p, y, NULL, n, out);
 }

@@ -27,4 +27,12 @@ typedef struct cm_binary_metrics
 cm_status	cm_binary_metrics_compute(const double *p, const double *y, size_t n,
 									  cm_binary_metrics *out);
 
+/*
+ * The same with row weights w (>= 0, finite; NULL: all 1): each row counts as w copies of
+ * itself, so integer weights give the metrics of the duplicated rows.  A zero total weight
+ * is CM_ERR_DATA.
+ */
+cm_status	cm_binary_metrics_weighted(const double *p, const double *y, const double *w,
+									   size_t n, cm_binary_metrics *out);
+
 #endif

@@ -59,7 +59,8 @@ check_feature_name(char *const *names, uint32_t i)
 static cm_status
 check_feature_type(uint8_t type, uint32_t i)
 {
-	if (type != CM_FEATURE_NUMERIC && type != CM_FEATURE_BOOLEAN)
+	if (type != CM_FEATURE_NUMERIC && type != CM_FEATURE_BOOLEAN &&
+		type != CM_FEATURE_CATEGORICAL)
 		return cm_fail(CM_ERR_CORRUPT, "feature %u has unknown type %u", i + 1, type);
 	return CM_OK;
 }
@@ -78,7 +79,8 @@ model_shell(cm_algorithm algorithm, uint32_t n_features, cm_model **out)
 	m->algorithm = algorithm;
 	m->n_features = n_features;
 	if (cm_alloc_array(n_features, sizeof(char *), (void **) &m->feature_names) != CM_OK ||
-		cm_alloc_array(n_features, 1, (void **) &m->feature_types) != CM_OK)
+		cm_alloc_array(n_features, 1, (void **) &m->feature_types) != CM_OK ||
+		cm_alloc_array(n_features, sizeof(cm_categories), (void **) &m->categories) != CM_OK)
 	{
 		cm_model_free(m);
 		return CM_ERR_NOMEM;
@@ -128,6 +130,35 @@ cm_model_create(cm_algorithm algorithm, uint32_t n_features, const char *const *
 	return CM_OK;
 }
 
+cm_status
+cm_model_set_categories(cm_model *model, uint32_t j, cm_categories *c)
+{
+	if (j >= model->n_features || model->feature_types[j] != CM_FEATURE_CATEGORICAL)
+		return cm_fail(CM_ERR_INVALID, "feature %u is not categorical", j + 1);
+	cm_categories_free(&model->categories[j]);
+	model->categories[j] = *c;
+	cm_categories_init(c);
+	return CM_OK;
+}
+
+/* Version 1 when no feature is categorical, so such models stay readable by older builds. */
+static uint16_t
+format_version(const cm_model *model)
+{
+	for (uint32_t i = 0; i < model->n_features; i++)
+		if (model->feature_types[i] == CM_FEATURE_CATEGORICAL)
+			return 2;
+	return 1;
+}
+
+static void
+encode_categories(const cm_categories *c, cm_writer *w)
+{
+	cm_put_u32(w, c->n);
+	for (uint32_t k = 0; k < c->n; k++)
+		cm_put_str(w, c->values[k]);
+}
+
 void
 cm_model_encode(const cm_model *model, cm_writer *w)
 {
@@ -136,13 +167,15 @@ cm_model_encode(const cm_model *model, cm_writer *w)
 	size_t		body_start;
 
 	cm_put_bytes(w, CM_MODEL_MAGIC, 4);
-	cm_put_u16(w, CM_MODEL_FORMAT_VERSION);
+	cm_put_u16(w, format_version(model));
 	cm_put_u16(w, (uint16_t) model->algorithm);
 	cm_put_u32(w, model->n_features);
 	for (uint32_t i = 0; i < model->n_features; i++)
 	{
 		cm_put_str(w, model->feature_names[i]);
 		cm_put_u8(w, model->feature_types[i]);
+		if (model->feature_types[i] == CM_FEATURE_CATEGORICAL)
+			encode_categories(&model->categories[i], w);
 	}
 	cm_put_str(w, model->metadata);
 	length_at = w->len;
@@ -159,19 +192,19 @@ cm_model_encode(const cm_model *model, cm_writer *w)
 }
 
 static cm_status
-decode_header(cm_reader *r, const cm_algorithm_ops **ops, uint32_t *n_features)
+decode_header(cm_reader *r, const cm_algorithm_ops **ops, uint32_t *n_features,
+			  uint16_t *version)
 {
 	char		magic[4];
-	uint16_t	version,
-				algorithm;
+	uint16_t	algorithm;
 
 	CM_TRY(cm_get_bytes(r, magic, 4));
 	if (memcmp(magic, CM_MODEL_MAGIC, 4) != 0)
 		return cm_fail(CM_ERR_CORRUPT, "not a campaign model (bad magic number)");
-	CM_TRY(cm_get_u16(r, &version));
-	if (version != CM_MODEL_FORMAT_VERSION)
-		return cm_fail(CM_ERR_CORRUPT, "unsupported model format version %u (this build reads %d)",
-					   version, CM_MODEL_FORMAT_VERSION);
+	CM_TRY(cm_get_u16(r, version));
+	if (*version < 1 || *version > CM_MODEL_FORMAT_VERSION)
+		return cm_fail(CM_ERR_CORRUPT, "unsupported model format version %u (this build reads 1 to %d)",
+					   *version, CM_MODEL_FORMAT_VERSION);
 	CM_TRY(cm_get_u16(r, &algorithm));
 	if ((*ops = cm_algorithm_by_id(algorithm)) == NULL)
 		return cm_fail(CM_ERR_CORRUPT, "unknown algorithm id %u", algorithm);
@@ -182,8 +215,33 @@ decode_header(cm_reader *r, const cm_algorithm_ops **ops, uint32_t *n_features)
 	return CM_OK;
 }
 
+/* The category list of feature i: distinct valid strings, rebuilt into a lookup table. */
 static cm_status
-decode_features(cm_reader *r, cm_model *m)
+decode_categories(cm_reader *r, uint32_t i, cm_categories *c)
+{
+	uint32_t	n;
+
+	/* each category takes at least its 4-byte length */
+	CM_TRY(cm_get_count(r, CM_CATEGORIES_MAX, 4, &n));
+	for (uint32_t k = 0; k < n; k++)
+	{
+		char	   *s;
+		uint32_t	index;
+		cm_status	st;
+
+		CM_TRY(cm_get_str(r, CM_CATEGORY_MAX_LEN, &s));
+		st = cm_categories_add(c, s, strlen(s), &index);
+		cm_free(s);
+		if (st == CM_ERR_NOMEM)
+			return st;
+		if (st != CM_OK || index != k)
+			return cm_fail(CM_ERR_CORRUPT, "feature %u has a repeated category", i + 1);
+	}
+	return CM_OK;
+}
+
+static cm_status
+decode_features(cm_reader *r, cm_model *m, uint16_t version)
 {
 	for (uint32_t i = 0; i < m->n_features; i++)
 	{
@@ -191,6 +249,12 @@ decode_features(cm_reader *r, cm_model *m)
 		CM_TRY(check_feature_name(m->feature_names, i));
 		CM_TRY(cm_get_u8(r, &m->feature_types[i]));
 		CM_TRY(check_feature_type(m->feature_types[i], i));
+		if (m->feature_types[i] != CM_FEATURE_CATEGORICAL)
+			continue;
+		if (version < 2)
+			return cm_fail(CM_ERR_CORRUPT, "feature %u is categorical in a version %u model",
+						   i + 1, version);
+		CM_TRY(decode_categories(r, i, &m->categories[i]));
 	}
 	return CM_OK;
 }
@@ -217,14 +281,15 @@ cm_model_decode(const void *bytes, size_t len, cm_model **out)
 	cm_reader	r;
 	const cm_algorithm_ops *ops = NULL;
 	uint32_t	n_features = 0;
+	uint16_t	version = 0;
 	cm_model   *m;
 	cm_status	st;
 
 	*out = NULL;
 	cm_reader_init(&r, bytes, len);
-	CM_TRY(decode_header(&r, &ops, &n_features));
+	CM_TRY(decode_header(&r, &ops, &n_features, &version));
 	CM_TRY(model_shell(ops->id, n_features, &m));
-	st = decode_features(&r, m);
+	st = decode_features(&r, m, version);
 	if (st == CM_OK)
 		st = cm_get_str(&r, CM_MODEL_MAX_METADATA, &m->metadata);
 	if (st == CM_OK)
@@ -255,6 +320,10 @@ cm_model_free(cm_model *model)
 			cm_free(model->feature_names[i]);
 	cm_free(model->feature_names);
 	cm_free(model->feature_types);
+	if (model->categories)
+		for (uint32_t i = 0; i < model->n_features; i++)
+			cm_categories_free(&model->categories[i]);
+	cm_free(model->categories);
 	cm_free(model->metadata);
 	cm_free(model);
 }

@@ -1,13 +1,17 @@
 /*
  * model.h - the model container: what every stored model is, whatever its algorithm.
  *
- * Binary format (all integers little-endian), version 1:
+ * Binary format (all integers little-endian), version 1 or 2:
  *   "CMPM"            magic, 4 bytes
- *   u16 format        CM_MODEL_FORMAT_VERSION
+ *   u16 format        1, or 2 when a feature is categorical (version 1 has no categories, so
+ *                     a model without them is written as version 1, readable by older builds)
  *   u16 algorithm     cm_algorithm
  *   u32 n_features    1 .. CM_MODEL_MAX_FEATURES, then per feature:
  *       str name      1 .. CM_MODEL_MAX_NAME bytes, no NUL, unique
  *       u8  type      cm_feature_type
+ *       version 2, categorical features only:
+ *       u32 n         0 .. CM_CATEGORIES_MAX, then n distinct str categories (at most
+ *                     CM_CATEGORY_MAX_LEN bytes, no NUL); category i is scored as the value i
  *   str metadata      JSON text owned by the host (label, params, metrics), <= 1 MiB
  *   u64 body_len      then body_len bytes of algorithm body, read by the algorithm's decoder,
  *                     which must consume it exactly
@@ -21,10 +25,11 @@
 #include <stdint.h>
 
 #include "buffer.h"
+#include "categories.h"
 #include "status.h"
 
 #define CM_MODEL_MAGIC "CMPM"
-#define CM_MODEL_FORMAT_VERSION 1
+#define CM_MODEL_FORMAT_VERSION 2	/* the newest this build reads and writes */
 #define CM_MODEL_MAX_FEATURES 4096
 #define CM_MODEL_MAX_NAME 63	/* PostgreSQL identifiers: NAMEDATALEN - 1 */
 #define CM_MODEL_MAX_METADATA (1024 * 1024)
@@ -38,7 +43,8 @@ typedef enum cm_algorithm
 typedef enum cm_feature_type
 {
 	CM_FEATURE_NUMERIC = 0,		/* integers, floats, numeric */
-	CM_FEATURE_BOOLEAN = 1		/* false = 0, true = 1 */
+	CM_FEATURE_BOOLEAN = 1,		/* false = 0, true = 1 */
+	CM_FEATURE_CATEGORICAL = 2	/* category i of the feature's list = i, unknown = missing */
 } cm_feature_type;
 
 typedef struct cm_model
@@ -47,6 +53,7 @@ typedef struct cm_model
 	uint32_t	n_features;
 	char	  **feature_names;
 	uint8_t    *feature_types;
+	cm_categories *categories;	/* per feature; empty unless categorical */
 	char	   *metadata;		/* JSON text, "" if none */
 	void	   *body;			/* algorithm-specific, owned */
 } cm_model;
@@ -74,6 +81,12 @@ const cm_algorithm_ops *cm_algorithm_by_name(const char *name);
 cm_status	cm_model_create(cm_algorithm algorithm, uint32_t n_features,
 							const char *const *names, const uint8_t *types,
 							const char *metadata, void *body, cm_model **out);
+
+/*
+ * Hand the category list of categorical feature j to the model (c is left empty): the list
+ * order is the scoring order.  CM_ERR_INVALID when feature j is not categorical.
+ */
+cm_status	cm_model_set_categories(cm_model *model, uint32_t j, cm_categories *c);
 
 /* Serialize into w (w->status tells whether it worked). */
 void		cm_model_encode(const cm_model *model, cm_writer *w);

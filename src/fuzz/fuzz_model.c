@@ -29,6 +29,12 @@ check_decoded(const cm_model *model)
 		row[i] = (i % 2) ? NAN : 1.0;	/* present and missing values */
 	(void) cm_model_predict(model, row);
 	cm_free(row);
+	/* every stored category is found again at its own position */
+	for (uint32_t i = 0; i < model->n_features; i++)
+		for (uint32_t k = 0; k < model->categories[i].n; k++)
+			if (cm_categories_find(&model->categories[i], model->categories[i].values[k],
+								   model->categories[i].lengths[k]) != (int) k)
+				abort();
 
 	cm_writer_init(&w);
 	cm_model_encode(model, &w);

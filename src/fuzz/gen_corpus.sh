@@ -10,11 +10,15 @@ psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 DROP TABLE IF EXISTS fuzz_voters;
 CREATE TABLE fuzz_voters AS
 SELECT i AS id, 18 + abs(hashint4(i)) % 70 AS age, abs(hashint4(i + 1)) % 3 = 0 AS voted,
-       (abs(hashint4(i + 3)) % 5)::numeric AS contacts, abs(hashint4(i + 2)) % 2 = 0 AS turnout
+       (abs(hashint4(i + 3)) % 5)::numeric AS contacts, abs(hashint4(i + 2)) % 2 = 0 AS turnout,
+       (ARRAY['dem', 'rep', 'ind'])[1 + i % 3] AS party
 FROM generate_series(1, 500) i;
 SELECT campaign.train('fuzz_1', 'fuzz_voters', 'turnout', ARRAY['age'], 'logistic');
 SELECT campaign.train('fuzz_3', 'fuzz_voters', 'turnout', ARRAY['age', 'voted', 'contacts'], 'logistic');
-SELECT campaign.train('fuzz_l2', 'fuzz_voters', 'turnout', NULL, 'logistic', '{"l2": 0, "holdout": 0}');
+SELECT campaign.train('fuzz_l2', 'fuzz_voters', 'turnout', ARRAY['age', 'voted', 'contacts'], 'logistic', '{"l2": 0, "holdout": 0}');
+-- a gbt model with a categorical feature (format version 2); more of its mutations come from
+-- a core-built model committed as *_gbt_cat_* inputs
+SELECT campaign.train('fuzz_cat', 'fuzz_voters', 'turnout', ARRAY['age', 'party'], 'gbt', '{"trees": 3, "depth": 2}');
 SQL
 # one line per input: file name and hex bytes
 psql -X -At -F ' ' <<'SQL' | while read -r name hex; do printf '%s' "$hex" | xxd -r -p > "$out/$name"; done

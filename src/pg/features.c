@@ -1,10 +1,12 @@
 /*
- * features.c - which SQL types can be model features, and their values as doubles.
+ * features.c - which SQL types can be model features, and their values as doubles or, for
+ * categorical features, as category strings.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/numeric.h"
 
 #include "campaign.h"
@@ -25,15 +27,67 @@ cm_pg_feature_type_of(Oid typid, cm_feature_type *type)
 		case BOOLOID:
 			*type = CM_FEATURE_BOOLEAN;
 			return true;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			*type = CM_FEATURE_CATEGORICAL;
+			return true;
 		default:
-			return false;
+			*type = CM_FEATURE_CATEGORICAL;
+			return type_is_enum(typid);
 	}
 }
 
 const char *
 cm_pg_feature_type_name(cm_feature_type type)
 {
-	return type == CM_FEATURE_BOOLEAN ? "boolean" : "numeric";
+	switch (type)
+	{
+		case CM_FEATURE_BOOLEAN:
+			return "boolean";
+		case CM_FEATURE_CATEGORICAL:
+			return "categorical";
+		default:
+			return "numeric";
+	}
+}
+
+void
+cm_pg_category_reader_init(cm_pg_category_reader *reader, Oid typid, MemoryContext cxt)
+{
+	Oid			func;
+	bool		varlena;
+
+	reader->typid = typid;
+	reader->is_text = typid == TEXTOID || typid == VARCHAROID || typid == BPCHAROID;
+	if (reader->is_text)
+		return;
+	getTypeOutputInfo(typid, &func, &varlena);
+	fmgr_info_cxt(func, &reader->output, cxt);
+}
+
+const char *
+cm_pg_category_text(const cm_pg_category_reader *reader, Datum value, size_t *len)
+{
+	const char *s;
+
+	if (!reader->is_text)
+	{
+		s = OutputFunctionCall((FmgrInfo *) &reader->output, value);
+		*len = strlen(s);
+		return s;
+	}
+	{
+		text	   *t = DatumGetTextPP(value);
+
+		s = VARDATA_ANY(t);
+		*len = VARSIZE_ANY_EXHDR(t);
+	}
+	/* char(n) pads with spaces that its comparisons ignore: so do categories */
+	if (reader->typid == BPCHAROID)
+		while (*len > 0 && s[*len - 1] == ' ')
+			(*len)--;
+	return s;
 }
 
 double

@@ -41,6 +41,7 @@ typedef struct predict_cache
 	int			last_attno;
 	int		   *attno;			/* per feature: 0-based attribute index */
 	Oid		   *atttype;		/* per feature: base type of the attribute */
+	cm_pg_category_reader *readers;	/* per feature: text form of categorical values */
 } predict_cache;
 
 static predict_cache *
@@ -112,6 +113,7 @@ map_record(predict_cache *cache, Oid rec_type, int32 rec_typmod)
 
 	cache->attno = palloc(sizeof(int) * model->n_features);
 	cache->atttype = palloc(sizeof(Oid) * model->n_features);
+	cache->readers = palloc0(sizeof(cm_pg_category_reader) * model->n_features);
 	for (uint32 j = 0; j < model->n_features; j++)
 	{
 		int			found = -1;
@@ -127,7 +129,11 @@ map_record(predict_cache *cache, Oid rec_type, int32 rec_typmod)
 					 errmsg("model \"%s\" needs feature \"%s\", which the record lacks",
 							model_label(cache), model->feature_names[j])));
 		cache->atttype[j] = getBaseType(TupleDescAttr(desc, found)->atttypid);
-		if (!cm_pg_feature_type_of(cache->atttype[j], &kind) || kind != model->feature_types[j])
+		/* a categorical feature takes any type: its values are compared as text */
+		if (model->feature_types[j] == CM_FEATURE_CATEGORICAL)
+			cm_pg_category_reader_init(&cache->readers[j], cache->atttype[j], cache->model_cxt);
+		else if (!cm_pg_feature_type_of(cache->atttype[j], &kind) ||
+				 kind != model->feature_types[j])
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("feature \"%s\" of model \"%s\" must be %s, not %s",
@@ -155,6 +161,17 @@ reject_nonfinite(const predict_cache *cache, uint32 j, double v)
 						cache->stored.model->feature_names[j], model_label(cache),
 						isnan(v) ? "NaN" : "infinite"),
 				 errhint("Use NULL for a missing value.")));
+}
+
+/* The value of a categorical feature: its category's position, NaN (missing) when unseen. */
+static double
+category_value(const predict_cache *cache, uint32 j, Datum value)
+{
+	size_t		len;
+	const char *s = cm_pg_category_text(&cache->readers[j], value, &len);
+	int			k = cm_categories_find(&cache->stored.model->categories[j], s, len);
+
+	return k < 0 ? NAN : (double) k;
 }
 
 /* Fill cache->x from a record argument. */
@@ -186,10 +203,15 @@ record_features(FunctionCallInfo fcinfo, predict_cache *cache)
 		int			a = cache->attno[j];
 		bool		isnull = cache->slot->tts_isnull[a];
 
-		cache->x[j] = isnull ? NAN :
-			cm_pg_datum_to_double(cache->slot->tts_values[a], cache->atttype[j]);
-		if (!isnull)
+		if (isnull)
+			cache->x[j] = NAN;
+		else if (model->feature_types[j] == CM_FEATURE_CATEGORICAL)
+			cache->x[j] = category_value(cache, j, cache->slot->tts_values[a]);
+		else
+		{
+			cache->x[j] = cm_pg_datum_to_double(cache->slot->tts_values[a], cache->atttype[j]);
 			reject_nonfinite(cache, j, cache->x[j]);
+		}
 	}
 	ExecClearTuple(cache->slot);
 }
@@ -219,6 +241,13 @@ array_features(FunctionCallInfo fcinfo, predict_cache *cache)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model \"%s\" has %u features, the array has %d values",
 						model_label(cache), model->n_features, n)));
+	for (uint32 j = 0; j < model->n_features; j++)
+		if (model->feature_types[j] == CM_FEATURE_CATEGORICAL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("feature \"%s\" of model \"%s\" is categorical: an array of numbers cannot hold it",
+							model->feature_names[j], model_label(cache)),
+					 errhint("Pass a row, e.g. campaign.predict('model', v) FROM voters v.")));
 	for (int j = 0; j < n; j++)
 	{
 		cache->x[j] = nulls[j] ? NAN : DatumGetFloat8(items[j]);

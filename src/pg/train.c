@@ -26,6 +26,7 @@
 
 #include "campaign.h"
 #include "../core/binning.h"
+#include "../core/categories.h"
 #include "../core/dataset.h"
 #include "../core/gbt.h"
 #include "../core/logistic.h"
@@ -85,6 +86,8 @@ typedef struct train_params
 	int			n;
 	bool		gbt;
 	bool		regression;		/* gbt objective "regression" (else "binary") */
+	char	   *weight;			/* gbt: the weight column, NULL for none */
+	List	   *categorical;	/* gbt: names of columns forced categorical (char *) */
 } train_params;
 
 /* The columns and rows of a training request. */
@@ -103,6 +106,15 @@ typedef struct train_input
 	int		   *feature_attnos;
 	Oid		   *feature_types;
 	int64	   *present;		/* per feature: rows where it is not NULL or NaN */
+	List	   *force_categorical;	/* column names the params declare categorical */
+	bool	   *categorical;	/* per feature */
+	cm_pg_category_reader *readers;	/* per categorical feature: its text form */
+	cm_categories *categories;	/* per categorical feature: the values seen, first-seen order */
+	char	   *weight;			/* the weight column, NULL for none */
+	int			weight_attno;
+	Oid			weight_type;
+	double	   *sample_weights; /* gbt with weights: the weights of the rows in data */
+	MemoryContext scratch_cxt;	/* reset after each category value is read */
 	cm_dataset	data;			/* logistic: every row; gbt: the sample that places bin edges */
 	cm_bins		bins;			/* gbt: bin edges, once placed */
 	bool		binned_ready;
@@ -141,13 +153,59 @@ valid_param_list(const train_params *params)
 	for (int i = 0; i < params->n; i++)
 		appendStringInfo(&s, "%s%s", i ? ", " : "", params->spec[i]->name);
 	if (params->gbt)
-		appendStringInfoString(&s, ", objective");
+		appendStringInfoString(&s, ", objective, weight, categorical");
 	return s.data;
+}
+
+/* "categorical": a column name or an array of them. */
+static void
+set_categorical_param(train_params *params, JsonbValue *v)
+{
+	JsonbIterator *it;
+	JsonbValue	item;
+	JsonbIteratorToken tok;
+
+	if (v->type == jbvString)
+	{
+		params->categorical = lappend(params->categorical,
+									  pnstrdup(v->val.string.val, v->val.string.len));
+		return;
+	}
+	if (v->type != jbvBinary)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"categorical\" must be an array of column names")));
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
+	{
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_KEY ||
+			(tok == WJB_ELEM && item.type != jbvString))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"categorical\" must be an array of column names")));
+		if (tok == WJB_ELEM)
+			params->categorical = lappend(params->categorical,
+										  pnstrdup(item.val.string.val, item.val.string.len));
+	}
 }
 
 static void
 set_param(train_params *params, const char *key, JsonbValue *v, const char *algorithm)
 {
+	if (params->gbt && strcmp(key, "weight") == 0)
+	{
+		if (v->type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"weight\" must be the name of a column")));
+		params->weight = pnstrdup(v->val.string.val, v->val.string.len);
+		return;
+	}
+	if (params->gbt && strcmp(key, "categorical") == 0)
+	{
+		set_categorical_param(params, v);
+		return;
+	}
 	if (params->gbt && strcmp(key, "objective") == 0)
 	{
 		char	   *o = v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) : "";
@@ -196,6 +254,8 @@ parse_params(Jsonb *jb, const char *algorithm, train_params *params)
 	params->n = 0;
 	params->gbt = strcmp(algorithm, "gbt") == 0;
 	params->regression = false;
+	params->weight = NULL;
+	params->categorical = NIL;
 	add_specs(params, common_params, N_COMMON);
 	if (params->gbt)
 		add_specs(params, gbt_params, N_GBT);
@@ -239,6 +299,23 @@ params_json(const train_params *params)
 		append_json_number(&s, params->spec[i]->name, params->value[i], &first);
 	if (params->gbt)
 		appendStringInfo(&s, ", \"objective\": \"%s\"", params->regression ? "regression" : "binary");
+	if (params->weight)
+	{
+		appendStringInfoString(&s, ", \"weight\": ");
+		escape_json(&s, params->weight);
+	}
+	if (params->categorical != NIL)
+	{
+		ListCell   *lc;
+
+		appendStringInfoString(&s, ", \"categorical\": [");
+		foreach(lc, params->categorical)
+		{
+			appendStringInfoString(&s, foreach_current_index(lc) ? ", " : "");
+			escape_json(&s, lfirst(lc));
+		}
+		appendStringInfoChar(&s, ']');
+	}
 	appendStringInfoChar(&s, '}');
 	return s.data;
 }
@@ -281,27 +358,95 @@ column_of(TupleDesc desc, const char *name)
 	return 0;
 }
 
+static bool
+name_in_list(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp(lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
 static void
 add_feature(train_input *in, TupleDesc desc, int attno)
 {
 	Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
 	Oid			type = getBaseType(att->atttypid);
 	cm_feature_type kind;
+	bool		forced = name_in_list(in->force_categorical, NameStr(att->attname));
+	bool		usable = cm_pg_feature_type_of(type, &kind);
 
-	if (!cm_pg_feature_type_of(type, &kind))
+	if (forced)
+		kind = CM_FEATURE_CATEGORICAL;
+	if ((!usable && !forced) || (kind == CM_FEATURE_CATEGORICAL && !in->gbt))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("feature \"%s\" has type %s, which algorithm \"%s\" cannot use",
 						NameStr(att->attname), format_type_be(att->atttypid), in->algorithm),
-				 errhint("Features must be numeric, integer or boolean columns; list the ones to use in features.")));
+				 errhint("Features must be numeric, integer or boolean columns, or for gbt also text, varchar or enum columns; list the ones to use in features.")));
 	for (int i = 0; i < in->n_features; i++)
 		if (in->feature_attnos[i] == attno)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
 					 errmsg("feature \"%s\" is listed twice", NameStr(att->attname))));
+	in->categorical[in->n_features] = kind == CM_FEATURE_CATEGORICAL;
 	in->feature_names[in->n_features] = pstrdup(NameStr(att->attname));
 	in->feature_attnos[in->n_features] = attno;
 	in->feature_types[in->n_features++] = type;
+}
+
+/* The weight column: numeric, not the label.  Returns its attno (0: no weight). */
+static int
+resolve_weight(train_input *in, TupleDesc desc)
+{
+	int			attno;
+	cm_feature_type kind;
+
+	if (in->weight == NULL)
+		return 0;
+	attno = column_of(desc, in->weight);
+	if (attno == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("weight column \"%s\" is not in the source", in->weight)));
+	if (attno == in->label_attno)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the label \"%s\" cannot also be the weight", in->weight)));
+	in->weight_type = getBaseType(TupleDescAttr(desc, attno - 1)->atttypid);
+	if (!cm_pg_feature_type_of(in->weight_type, &kind) || kind != CM_FEATURE_NUMERIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("weight column \"%s\" has type %s; it must be a number",
+						in->weight, format_type_be(in->weight_type))));
+	return attno;
+}
+
+/* Per-feature state of the categorical features, once the features are known. */
+static void
+prepare_categorical(train_input *in)
+{
+	ListCell   *lc;
+
+	foreach(lc, in->force_categorical)
+	{
+		bool		found = false;
+
+		for (int j = 0; j < in->n_features; j++)
+			found |= strcmp(in->feature_names[j], lfirst(lc)) == 0;
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("categorical column \"%s\" is not one of the features",
+							(char *) lfirst(lc))));
+	}
+	in->readers = palloc0(sizeof(cm_pg_category_reader) * in->n_features);
+	for (int j = 0; j < in->n_features; j++)
+		if (in->categorical[j])
+			cm_pg_category_reader_init(&in->readers[j], in->feature_types[j],
+									   CurrentMemoryContext);
 }
 
 /* Resolve the label and feature columns of the source. */
@@ -317,12 +462,13 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("label column \"%s\" is not in the source", in->label)));
 	in->label_type = getBaseType(TupleDescAttr(desc, in->label_attno - 1)->atttypid);
-	if (!cm_pg_feature_type_of(in->label_type, &kind))
+	if (!cm_pg_feature_type_of(in->label_type, &kind) || kind == CM_FEATURE_CATEGORICAL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("label column \"%s\" has type %s; it must be %s",
 						in->label, format_type_be(in->label_type),
 						in->regression ? "a number" : "boolean or a number 0/1")));
+	in->weight_attno = resolve_weight(in, desc);
 	if (features)
 	{
 		Datum	   *names;
@@ -331,6 +477,7 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 
 		deconstruct_array(features, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &n);
 		max = n;
+		in->categorical = palloc0(sizeof(bool) * Max(max, 1));
 		in->feature_names = palloc0(sizeof(char *) * Max(max, 1));
 		in->feature_attnos = palloc0(sizeof(int) * Max(max, 1));
 		in->feature_types = palloc0(sizeof(Oid) * Max(max, 1));
@@ -351,6 +498,10 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("the label \"%s\" cannot also be a feature", name)));
+			if (attno == in->weight_attno)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the weight \"%s\" cannot also be a feature", name)));
 			add_feature(in, desc, attno);
 		}
 	}
@@ -359,8 +510,10 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 		in->feature_names = palloc0(sizeof(char *) * Max(max, 1));
 		in->feature_attnos = palloc0(sizeof(int) * Max(max, 1));
 		in->feature_types = palloc0(sizeof(Oid) * Max(max, 1));
+		in->categorical = palloc0(sizeof(bool) * Max(max, 1));
 		for (int i = 0; i < desc->natts; i++)
-			if (!TupleDescAttr(desc, i)->attisdropped && i + 1 != in->label_attno)
+			if (!TupleDescAttr(desc, i)->attisdropped && i + 1 != in->label_attno &&
+				i + 1 != in->weight_attno)
 				add_feature(in, desc, i + 1);
 	}
 	if (in->n_features == 0)
@@ -372,6 +525,7 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%d features is more than the %d logistic regression supports",
 						in->n_features, CM_LOGISTIC_MAX_FEATURES)));
+	prepare_categorical(in);
 }
 
 /*
@@ -385,20 +539,82 @@ quantize_sample(train_input *in)
 
 	CM_PG_CHECK(cm_bins_fit(in->data.x, in->data.n_rows, in->data.n_features, in->max_bins,
 							&in->bins), "could not place the bin edges");
+	/* category numbers are their own bins until the categories are ordered */
+	for (int j = 0; j < in->n_features; j++)
+		if (in->categorical[j])
+			cm_bins_set_identity(&in->bins, (uint32) j);
 	cm_binned_init(&in->binned, in->data.n_features, max_bytes);
+	if (in->sample_weights)
+		CM_PG_CHECK(cm_binned_use_weights(&in->binned), "could not hold the row weights");
 	for (size_t i = 0; i < in->data.n_rows; i++)
+	{
 		CM_PG_CHECK(cm_binned_add_row(&in->binned, &in->bins,
 									  in->data.x + i * in->data.n_features, in->data.y[i]),
 					"could not hold the training rows");
+		if (in->sample_weights)
+			in->binned.w[i] = (float) in->sample_weights[i];
+	}
 	cm_dataset_free(&in->data);
 	in->binned_ready = true;
+}
+
+/* The category number (1-based, first-seen order) of a categorical feature's value. */
+static double
+category_number(train_input *in, int j, Datum value, MemoryContext data_cxt)
+{
+	size_t		len;
+	MemoryContext old = MemoryContextSwitchTo(in->scratch_cxt);
+	const char *s = cm_pg_category_text(&in->readers[j], value, &len);
+	uint32_t	index;
+	cm_status	st;
+
+	/* detoasted or output text lives in the scratch context, the category in data_cxt */
+	MemoryContextSwitchTo(data_cxt);
+	st = cm_categories_add(&in->categories[j], s, len, &index);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(in->scratch_cxt);
+	if (st == CM_ERR_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("categorical feature \"%s\" has more than %d distinct values",
+						in->feature_names[j], CM_CATEGORIES_MAX),
+				 errhint("Group the rare values into one (e.g. 'other') in the source query, or leave the feature out.")));
+	if (st != CM_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("categorical feature \"%s\" has a value of %zu bytes; a category has at most %d",
+						in->feature_names[j], len, CM_CATEGORY_MAX_LEN)));
+	return (double) index + 1;
+}
+
+/* The weight of a row: a finite number >= 0. */
+static double
+row_weight(const train_input *in)
+{
+	int			a = in->weight_attno - 1;
+	double		w;
+
+	if (in->nulls[a])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight \"%s\" is NULL in a row", in->weight),
+				 errhint("Give every row a weight, e.g. coalesce(%s, 1), or filter the rows out.",
+						 in->weight)));
+	w = cm_pg_datum_to_double(in->values[a], in->weight_type);
+	if (!(w >= 0) || !isfinite((float) w))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight \"%s\" is %g in a row; weights must be finite and >= 0",
+						in->weight, w)));
+	return w;
 }
 
 /* Append one fetched row to the dataset, validating label and features. */
 static void
 add_row(train_input *in, HeapTuple tuple, TupleDesc desc, double *x, MemoryContext data_cxt)
 {
-	double		y;
+	double		y,
+				w = 1;
 	MemoryContext old;
 
 	/* deform once: heap_getattr per column is quadratic in the width of rows with NULLs */
@@ -418,11 +634,18 @@ add_row(train_input *in, HeapTuple tuple, TupleDesc desc, double *x, MemoryConte
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("label \"%s\" has the value %g; a binary model needs 0/1 or boolean labels",
 						in->label, y)));
+	if (in->weight_attno)
+		w = row_weight(in);
 	for (int j = 0; j < in->n_features; j++)
 	{
 		int			a = in->feature_attnos[j] - 1;
 
-		x[j] = in->nulls[a] ? NAN : cm_pg_datum_to_double(in->values[a], in->feature_types[j]);
+		if (in->nulls[a])
+			x[j] = NAN;
+		else if (in->categorical[j])
+			x[j] = category_number(in, j, in->values[a], data_cxt);
+		else
+			x[j] = cm_pg_datum_to_double(in->values[a], in->feature_types[j]);
 		in->present[j] += !isnan(x[j]);
 		if (isinf(x[j]))
 			ereport(ERROR,
@@ -432,10 +655,16 @@ add_row(train_input *in, HeapTuple tuple, TupleDesc desc, double *x, MemoryConte
 	}
 	old = MemoryContextSwitchTo(data_cxt);
 	if (in->binned_ready)
+	{
 		CM_PG_CHECK(cm_binned_add_row(&in->binned, &in->bins, x, y),
 					"could not hold the training rows");
+		if (in->binned.w)
+			in->binned.w[in->binned.n_rows - 1] = (float) w;
+	}
 	else
 	{
+		if (in->sample_weights)
+			in->sample_weights[in->data.n_rows] = w;
 		CM_PG_CHECK(cm_dataset_add_row(&in->data, x, y), "could not hold the training rows");
 		if (in->gbt && in->data.n_rows >= (size_t) GBT_SAMPLE_ROWS(in->n_features))
 			quantize_sample(in);
@@ -472,6 +701,12 @@ read_source(train_input *in, const char *source, ArrayType *features, MemoryCont
 	in->values = palloc(sizeof(Datum) * portal->tupDesc->natts);
 	in->nulls = palloc(sizeof(bool) * portal->tupDesc->natts);
 	in->present = palloc0(sizeof(int64) * in->n_features);
+	if (in->weight_attno)
+		in->sample_weights = MemoryContextAlloc(data_cxt, sizeof(double) *
+												GBT_SAMPLE_ROWS(in->n_features));
+	in->categories = MemoryContextAllocZero(data_cxt, sizeof(cm_categories) * in->n_features);
+	in->scratch_cxt = AllocSetContextCreate(data_cxt, "campaign train categories",
+											ALLOCSET_SMALL_SIZES);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, FETCH_BATCH);
@@ -501,6 +736,8 @@ read_source(train_input *in, const char *source, ArrayType *features, MemoryCont
 								   sizeof(char *) * in->n_features);
 		in->feature_types = memcpy(palloc(sizeof(Oid) * in->n_features), in->feature_types,
 								   sizeof(Oid) * in->n_features);
+		in->categorical = memcpy(palloc(sizeof(bool) * in->n_features), in->categorical,
+								 sizeof(bool) * in->n_features);
 		MemoryContextSwitchTo(old);
 	}
 	error_context_stack = callback.previous;
@@ -516,6 +753,16 @@ read_source(train_input *in, const char *source, ArrayType *features, MemoryCont
 					 errmsg("feature \"%s\" is NULL in every row of the source", in->feature_names[j]),
 					 errhint("Leave it out of features.")));
 	SPI_finish();
+}
+
+/* The stored kind of a feature column of a type cm_pg_feature_type_of accepts. */
+static uint8_t
+feature_kind(Oid type)
+{
+	cm_feature_type kind;
+
+	cm_pg_feature_type_of(type, &kind);
+	return (uint8_t) kind;
 }
 
 /* Metrics of the fitted model on the holdout rows (or the training rows if none). */
@@ -630,7 +877,7 @@ fit_and_store(train_input *in, const train_params *params, TimestampTz started)
 	TimestampDifference(started, GetCurrentTimestamp(), &secs, &usecs);
 	metrics = evaluate(in, fit, &info, is_holdout, n_holdout, secs + usecs / 1e6);
 	for (int j = 0; j < in->n_features; j++)
-		cm_pg_feature_type_of(in->feature_types[j], (cm_feature_type *) &kinds[j]);
+		kinds[j] = feature_kind(in->feature_types[j]);
 	CM_PG_CHECK(cm_model_create(CM_ALGORITHM_LOGISTIC, (uint32) in->n_features,
 								(const char *const *) in->feature_names, kinds,
 								metadata_json(in->label, pj, metrics), fit, &model),
@@ -674,7 +921,8 @@ check_gbt_memory(const train_input *in, int depth)
 				limit = (size_t) campaign_train_memory_limit_kb * 1024;
 
 	if (!cm_gbt_fit_memory(in->binned.n_rows, &in->bins, depth, &work) ||
-		!cm_mul_size(in->binned.cap_rows, (size_t) in->n_features + sizeof(float), &rows_bytes) ||
+		!cm_mul_size(in->binned.cap_rows,
+					 (size_t) in->n_features + sizeof(float) * (in->binned.w ? 2 : 1), &rows_bytes) ||
 		!cm_add_size(work, rows_bytes, &total) || total > limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -683,53 +931,95 @@ check_gbt_memory(const train_input *in, int depth)
 				 errhint("Raise campaign.train_memory_limit or train on fewer rows or features.")));
 }
 
-/* Holdout (or training) metrics from the margins the core returned. */
+/* Weighted regression metrics: each row counts as w copies of itself. */
+static void
+regression_metrics(const double *p, const double *y, const double *w, size_t n, StringInfo s,
+				   bool *first)
+{
+	double		se = 0,
+				ae = 0,
+				mean = 0,
+				ss = 0,
+				total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += w[i];
+	for (size_t i = 0; i < n; i++)
+		mean += w[i] * y[i] / total;
+	for (size_t i = 0; i < n; i++)
+	{
+		se += w[i] * (p[i] - y[i]) * (p[i] - y[i]);
+		ae += w[i] * fabs(p[i] - y[i]);
+		ss += w[i] * (y[i] - mean) * (y[i] - mean);
+	}
+	append_json_number(s, "rmse", sqrt(se / total), first);
+	append_json_number(s, "mae", ae / total, first);
+	append_json_number(s, "r2", ss > 0 ? 1 - se / ss : NAN, first);
+	append_json_number(s, "mean", mean, first);
+}
+
+/* Holdout (or training) metrics from the margins the core returned, weighted by the rows. */
 static void
 gbt_metrics(const train_input *in, const double *margin, const uint8_t *is_holdout,
 			size_t n_holdout, StringInfo s, bool *first)
 {
 	bool		on_holdout = n_holdout > 0;
 	size_t		n = 0;
-	double	   *p = palloc(sizeof(double) * in->binned.n_rows);
-	double	   *y = palloc(sizeof(double) * in->binned.n_rows);
+	double	   *p = palloc_extended(sizeof(double) * in->binned.n_rows, MCXT_ALLOC_HUGE);
+	double	   *y = palloc_extended(sizeof(double) * in->binned.n_rows, MCXT_ALLOC_HUGE);
+	double	   *w = palloc_extended(sizeof(double) * in->binned.n_rows, MCXT_ALLOC_HUGE);
+	double		total = 0;
 
 	for (size_t i = 0; i < in->binned.n_rows; i++)
 		if (!on_holdout || is_holdout[i])
 		{
 			p[n] = in->regression ? margin[i] : 1 / (1 + exp(-margin[i]));
+			w[n] = in->binned.w ? in->binned.w[i] : 1;
+			total += w[n];
 			y[n++] = in->binned.y[i];
 		}
+	if (!(total > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the %s rows of model \"%s\" all weigh 0: nothing to evaluate on",
+						on_holdout ? "holdout" : "training", in->model_name)));
 	if (in->regression)
-	{
-		double		se = 0,
-					ae = 0,
-					mean = 0,
-					ss = 0;
-
-		for (size_t i = 0; i < n; i++)
-			mean += y[i] / n;
-		for (size_t i = 0; i < n; i++)
-		{
-			se += (p[i] - y[i]) * (p[i] - y[i]);
-			ae += fabs(p[i] - y[i]);
-			ss += (y[i] - mean) * (y[i] - mean);
-		}
-		append_json_number(s, "rmse", sqrt(se / n), first);
-		append_json_number(s, "mae", ae / n, first);
-		append_json_number(s, "r2", ss > 0 ? 1 - se / ss : NAN, first);
-		append_json_number(s, "mean", mean, first);
-	}
+		regression_metrics(p, y, w, n, s, first);
 	else
 	{
 		cm_binary_metrics m;
 
-		CM_PG_CHECK(cm_binary_metrics_compute(p, y, n, &m), "could not evaluate the model");
+		CM_PG_CHECK(cm_binary_metrics_weighted(p, y, in->binned.w ? w : NULL, n, &m),
+					"could not evaluate the model");
 		append_json_number(s, "auc", m.auc, first);
 		append_json_number(s, "logloss", m.logloss, first);
 		append_json_number(s, "brier", m.brier, first);
 		append_json_number(s, "base_rate", m.base_rate, first);
 	}
 	appendStringInfo(s, ", \"evaluated_on\": \"%s\"", on_holdout ? "holdout" : "training");
+}
+
+/*
+ * Order each categorical feature's categories by their training rows' labels (the codes and
+ * the category lists follow), once the holdout is known.
+ */
+static void
+order_categories(train_input *in, const uint8_t *is_holdout)
+{
+	uint32_t	order[CM_CATEGORIES_MAX];
+
+	for (int j = 0; j < in->n_features; j++)
+	{
+		uint32_t	kept;
+
+		if (!in->categorical[j])
+			continue;
+		CM_PG_CHECK(cm_binned_order_categories(&in->binned, &in->bins, (uint32) j,
+											   in->categories[j].n, is_holdout, order, &kept),
+					"could not order the categories");
+		CM_PG_CHECK(cm_categories_reorder(&in->categories[j], order, kept),
+					"could not order the categories");
+	}
 }
 
 /* "feature_importance": [{"feature": ..., "gain": ..., "cover": ..., "splits": ...}, ...] */
@@ -784,6 +1074,7 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 	check_gbt_memory(in, gp.depth);
 	margin = palloc_extended(sizeof(double) * n_rows, MCXT_ALLOC_HUGE);
 	cm_dataset_split(n_rows, param_value(params, "holdout"), gp.seed, is_holdout, &n_holdout);
+	order_categories(in, is_holdout);
 	cm_pg_progress_set_phase(CM_PG_PROGRESS_TRAINING);
 	CM_PG_CHECK(cm_gbt_fit(&in->binned, &in->bins, is_holdout, &gp, &fit, &info, margin),
 				psprintf("could not train model \"%s\"", in->model_name));
@@ -803,11 +1094,15 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 	gbt_importance_json(in, fit, &s);
 	appendStringInfoChar(&s, '}');
 	for (int j = 0; j < in->n_features; j++)
-		cm_pg_feature_type_of(in->feature_types[j], (cm_feature_type *) &kinds[j]);
+		kinds[j] = in->categorical[j] ? CM_FEATURE_CATEGORICAL : feature_kind(in->feature_types[j]);
 	CM_PG_CHECK(cm_model_create(CM_ALGORITHM_GBT, (uint32) in->n_features,
 								(const char *const *) in->feature_names, kinds,
 								metadata_json(in->label, pj, s.data), fit, &model),
 				"could not build the model");
+	for (int j = 0; j < in->n_features; j++)
+		if (in->categorical[j])
+			CM_PG_CHECK(cm_model_set_categories(model, (uint32) j, &in->categories[j]),
+						"could not build the model");
 	cm_pg_progress_set_phase(CM_PG_PROGRESS_STORING);
 	return cm_pg_store_model(in->model_name, model, in->label, pj, s.data);
 }
@@ -853,6 +1148,8 @@ train(PG_FUNCTION_ARGS)
 	in.gbt = params.gbt;
 	in.regression = params.regression;
 	in.max_bins = in.gbt ? (int) param_value(&params, "bins") : 0;
+	in.weight = params.weight;
+	in.force_categorical = params.categorical;
 	data_cxt = AllocSetContextCreate(CurrentMemoryContext, "campaign train", ALLOCSET_DEFAULT_SIZES);
 	/* shown by campaign.training_progress until the call ends, however it ends */
 	cm_pg_progress_begin(in.model_name, in.gbt,

@@ -3,11 +3,13 @@
 #include "binning.h"
 #include "buffer.h"
 #include "forest.h"
+#include "categories.h"
 #include "gbt.h"
 #include "model.h"
 #include "rng.h"
 
 #include <float.h>
+#include <stdio.h>
 #include <math.h>
 
 /* Bins from the rows themselves, then the binned matrix. */
@@ -662,6 +664,281 @@ test_forged_trees_are_refused(void **state)
 	assert_int_equal(decode_forged(0, 1, 2, INFINITY), CM_ERR_CORRUPT);
 }
 
+/* ---- categorical features and row weights ----------------------------------------------- */
+
+#define N_CAT_ROWS 600
+
+static const char *const cat_names[6] = {"dem", "rep", "ind", "grn", "lib", "npa"};
+
+/* Rows of one categorical feature (names in first-seen order) and a noise feature. */
+static void
+categorical_rows(cm_categories *cats, cm_bins *bins, cm_binned *data, double *noise_out)
+{
+	double		x[N_CAT_ROWS * 2];
+	double		y[N_CAT_ROWS];
+
+	cm_categories_init(cats);
+	for (int i = 0; i < N_CAT_ROWS; i++)
+	{
+		uint32_t	index;
+		int			c = i % 6;
+
+		assert_int_equal(cm_categories_add(cats, cat_names[c], strlen(cat_names[c]), &index),
+						 CM_OK);
+		assert_int_equal(index, c);
+		/* every tenth row misses its category; the rule: dem, ind or lib turn out */
+		x[i * 2] = i % 10 == 9 ? NAN : index + 1.0;
+		x[i * 2 + 1] = (i * 37 % 101) / 101.0;
+		y[i] = (c == 0 || c == 2 || c == 4) ? 1 : 0;
+		if (noise_out)
+			noise_out[i] = x[i * 2 + 1];
+	}
+	assert_int_equal(cm_bins_fit(x, N_CAT_ROWS, 2, 256, bins), CM_OK);
+	cm_bins_set_identity(bins, 0);
+	cm_binned_init(data, 2, 0);
+	for (int i = 0; i < N_CAT_ROWS; i++)
+		assert_int_equal(cm_binned_add_row(data, bins, x + i * 2, y[i]), CM_OK);
+}
+
+/* The model's value of a category name (NaN when unseen), as predict computes it. */
+static double
+category_x(const cm_categories *cats, const char *name)
+{
+	int			k = cm_categories_find(cats, name, strlen(name));
+
+	return k < 0 ? NAN : k;
+}
+
+/*
+ * The set {dem, ind, lib} is not contiguous in first-seen order; ordered by mean label it
+ * is, so one split learns it exactly; an unseen category follows the missing direction.
+ */
+static void
+test_categorical_rule_learned_exactly(void **state)
+{
+	cm_categories cats;
+	cm_bins		bins;
+	cm_binned	data;
+	uint32_t	order[CM_CATEGORIES_MAX],
+				kept;
+	cm_gbt_params p = stump_params();
+	cm_gbt_info info;
+	cm_gbt	   *m;
+
+	(void) state;
+	categorical_rows(&cats, &bins, &data, NULL);
+	assert_int_equal(cm_binned_order_categories(&data, &bins, 0, cats.n, NULL, order, &kept),
+					 CM_OK);
+	assert_int_equal(kept, 6);
+	/* lowest mean first, ties by first appearance */
+	assert_int_equal(order[0], 1);
+	assert_int_equal(order[1], 3);
+	assert_int_equal(order[2], 5);
+	assert_int_equal(order[3], 0);
+	assert_int_equal(cm_categories_reorder(&cats, order, kept), CM_OK);
+	assert_string_equal(cats.values[0], "rep");
+	assert_string_equal(cats.values[5], "lib");
+	p.lambda = 0;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	assert_int_equal(m->nodes[0].feature, 0);
+	for (int c = 0; c < 6; c++)
+	{
+		double		x[2] = {category_x(&cats, cat_names[c]), 0.5};
+		double		want = (c == 0 || c == 2 || c == 4) ? 1 : 0;
+
+		assert_true(fabs(cm_gbt_predict(m, x) - want) < 1e-9);
+	}
+	{
+		double		unseen[2] = {category_x(&cats, "whig"), 0.5},
+					missing[2] = {NAN, 0.5};
+
+		assert_true(isnan(unseen[0]));
+		assert_true(cm_gbt_predict(m, unseen) == cm_gbt_predict(m, missing));
+	}
+	cm_gbt_free(m);
+	cm_categories_free(&cats);
+	free_rows(&bins, &data);
+}
+
+/* Binary objective, model container round trip with the category list. */
+static void
+test_categorical_model_round_trip(void **state)
+{
+	cm_categories cats;
+	cm_bins		bins;
+	cm_binned	data;
+	uint32_t	order[CM_CATEGORIES_MAX],
+				kept;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_gbt	   *fit;
+	cm_model   *model,
+			   *back;
+	cm_writer	w;
+	const char *names[2] = {"party", "noise"};
+	uint8_t		types[2] = {CM_FEATURE_CATEGORICAL, CM_FEATURE_NUMERIC};
+
+	(void) state;
+	categorical_rows(&cats, &bins, &data, NULL);
+	assert_int_equal(cm_binned_order_categories(&data, &bins, 0, cats.n, NULL, order, &kept),
+					 CM_OK);
+	assert_int_equal(cm_categories_reorder(&cats, order, kept), CM_OK);
+	cm_gbt_default_params(&p);
+	p.trees = 30;
+	p.depth = 2;
+	p.learning_rate = 0.3;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &fit, &info, NULL), CM_OK);
+	assert_int_equal(cm_model_create(CM_ALGORITHM_GBT, 2, names, types, "{}", fit, &model),
+					 CM_OK);
+	assert_int_equal(cm_model_set_categories(model, 0, &cats), CM_OK);
+	assert_int_equal(cats.n, 0);
+	assert_int_equal(cm_model_set_categories(model, 1, &cats), CM_ERR_INVALID);
+	cm_writer_init(&w);
+	cm_model_encode(model, &w);
+	assert_int_equal(w.status, CM_OK);
+	assert_int_equal(w.data[4], 2);	/* format version 2: it has categories */
+	assert_int_equal(cm_model_decode(w.data, w.len, &back), CM_OK);
+	assert_int_equal(back->categories[0].n, 6);
+	for (int c = 0; c < 6; c++)
+	{
+		double		x[2] = {category_x(&back->categories[0], cat_names[c]), 0.3};
+		double		prob = cm_model_predict(back, x);
+
+		assert_true((c % 2 == 0) ? prob > 0.9 : prob < 0.1);
+	}
+	cm_model_free(back);
+	/* every truncation, and a categorical feature in a version 1 model: corrupt */
+	for (size_t len = 0; len < w.len; len += 3)
+		assert_int_equal(cm_model_decode(w.data, len, &back), CM_ERR_CORRUPT);
+	w.data[4] = 1;
+	assert_int_equal(cm_model_decode(w.data, w.len, &back), CM_ERR_CORRUPT);
+	assert_non_null(strstr(cm_last_error(), "categorical in a version 1"));
+	cm_model_free(model);
+	cm_writer_free(&w);
+	free_rows(&bins, &data);
+}
+
+/* A category list with a repeated value is corrupt. */
+static void
+test_repeated_category_is_corrupt(void **state)
+{
+	cm_writer	w;
+	cm_model   *back;
+
+	(void) state;
+	cm_writer_init(&w);
+	cm_put_bytes(&w, CM_MODEL_MAGIC, 4);
+	cm_put_u16(&w, 2);
+	cm_put_u16(&w, CM_ALGORITHM_GBT);
+	cm_put_u32(&w, 1);
+	cm_put_str(&w, "party");
+	cm_put_u8(&w, CM_FEATURE_CATEGORICAL);
+	cm_put_u32(&w, 2);
+	cm_put_str(&w, "dem");
+	cm_put_str(&w, "dem");
+	cm_put_str(&w, "");
+	cm_put_u64(&w, 0);
+	assert_int_equal(cm_model_decode(w.data, w.len, &back), CM_ERR_CORRUPT);
+	assert_non_null(strstr(cm_last_error(), "repeated category"));
+	cm_writer_free(&w);
+}
+
+/* Adding the 256th distinct category is a limit error; known ones still resolve. */
+static void
+test_category_cap(void **state)
+{
+	cm_categories cats;
+	char		name[16];
+	uint32_t	index;
+
+	(void) state;
+	cm_categories_init(&cats);
+	for (int i = 0; i < CM_CATEGORIES_MAX; i++)
+	{
+		snprintf(name, sizeof(name), "c%d", i);
+		assert_int_equal(cm_categories_add(&cats, name, strlen(name), &index), CM_OK);
+		assert_int_equal(index, i);
+	}
+	assert_int_equal(cm_categories_add(&cats, "new", 3, &index), CM_ERR_LIMIT);
+	assert_int_equal(cm_categories_add(&cats, "c7", 2, &index), CM_OK);
+	assert_int_equal(index, 7);
+	assert_int_equal(cm_categories_find(&cats, "c254", 4), 254);
+	assert_int_equal(cm_categories_find(&cats, "c2", 1), -1);
+	/* the empty string is a category like any other (a full list takes no new one) */
+	assert_int_equal(cm_categories_add(&cats, "", 0, &index), CM_ERR_LIMIT);
+	assert_int_equal(cm_categories_add(&cats, "a\0b", 3, &index), CM_ERR_INVALID);
+	cm_categories_free(&cats);
+	assert_int_equal(cm_categories_add(&cats, "", 0, &index), CM_OK);
+	assert_int_equal(cm_categories_find(&cats, "", 0), 0);
+	assert_int_equal(cm_categories_find(&cats, "x", 1), -1);
+	cm_categories_free(&cats);
+}
+
+/* Integer weights train the same trees as the rows repeated that many times. */
+static void
+test_weights_equal_duplicated_rows(void **state)
+{
+	enum
+	{
+		N = 400
+	};
+	double		x[N * 2],
+				y[N],
+				dx[N * 3 * 2],
+				dy[N * 3];
+	int			w[N];
+	size_t		nd = 0;
+	cm_bins		bins;
+	cm_binned	weighted,
+				repeated;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_gbt	   *mw,
+			   *md;
+
+	(void) state;
+	for (int i = 0; i < N; i++)
+	{
+		x[i * 2] = (i * 7919 % 1000) / 10.0;
+		x[i * 2 + 1] = i % 5;
+		y[i] = (x[i * 2] > 40) ^ (i % 11 == 0);
+		w[i] = 1 + i % 3;
+		for (int k = 0; k < w[i]; k++, nd++)
+		{
+			memcpy(dx + nd * 2, x + i * 2, 2 * sizeof(double));
+			dy[nd] = y[i];
+		}
+	}
+	assert_int_equal(cm_bins_fit(x, N, 2, 64, &bins), CM_OK);
+	cm_binned_init(&weighted, 2, 0);
+	assert_int_equal(cm_binned_use_weights(&weighted), CM_OK);
+	cm_binned_init(&repeated, 2, 0);
+	for (int i = 0; i < N; i++)
+	{
+		assert_int_equal(cm_binned_add_row(&weighted, &bins, x + i * 2, y[i]), CM_OK);
+		weighted.w[i] = (float) w[i];
+	}
+	for (size_t i = 0; i < nd; i++)
+		assert_int_equal(cm_binned_add_row(&repeated, &bins, dx + i * 2, dy[i]), CM_OK);
+	cm_gbt_default_params(&p);
+	p.trees = 20;
+	p.depth = 3;
+	p.scale_pos_weight = 2;
+	assert_int_equal(cm_gbt_fit(&weighted, &bins, NULL, &p, &mw, &info, NULL), CM_OK);
+	assert_int_equal(cm_gbt_fit(&repeated, &bins, NULL, &p, &md, &info, NULL), CM_OK);
+	assert_true(fabs(mw->base_score - md->base_score) < 1e-12);
+	assert_int_equal(mw->n_nodes, md->n_nodes);
+	for (int i = 0; i < N; i++)
+		assert_true(fabs(cm_gbt_predict(mw, x + i * 2) - cm_gbt_predict(md, x + i * 2)) < 1e-5);
+	/* a negative weight is refused */
+	cm_gbt_free(mw);
+	weighted.w[3] = -1;
+	assert_int_equal(cm_gbt_fit(&weighted, &bins, NULL, &p, &mw, &info, NULL) == CM_OK ? 0 : 1, 1);
+	cm_gbt_free(md);
+	cm_binned_free(&weighted);
+	free_rows(&bins, &repeated);
+}
+
 int
 main(void)
 {
@@ -680,6 +957,11 @@ main(void)
 		HARNESS_TEST(test_shared_children_are_refused),
 		HARNESS_TEST(test_prediction_layout_matches_the_trees),
 		HARNESS_TEST(test_scoring_layouts_match_the_trees),
+		HARNESS_TEST(test_categorical_rule_learned_exactly),
+		HARNESS_TEST(test_categorical_model_round_trip),
+		HARNESS_TEST(test_repeated_category_is_corrupt),
+		HARNESS_TEST(test_category_cap),
+		HARNESS_TEST(test_weights_equal_duplicated_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

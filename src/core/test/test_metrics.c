@@ -81,6 +81,29 @@ test_empty_is_an_error(void **state)
 	assert_int_equal(cm_binary_metrics_compute(NULL, NULL, 0, &m), CM_ERR_DATA);
 }
 
+/* Integer weights give the metrics of the rows repeated; all-zero weights are an error. */
+static void
+test_weights_equal_repeated_rows(void **state)
+{
+	double		p[5] = {0.5, 0.5, 0.2, 0.9, 0.7};
+	double		y[5] = {1, 0, 0, 1, 0};
+	double		w[5] = {2, 1, 3, 0, 1};
+	double		rp[7] = {0.5, 0.5, 0.5, 0.2, 0.2, 0.2, 0.7};
+	double		ry[7] = {1, 1, 0, 0, 0, 0, 0};
+	double		zero[5] = {0};
+	cm_binary_metrics mw,
+				mr;
+
+	(void) state;
+	assert_int_equal(cm_binary_metrics_weighted(p, y, w, 5, &mw), CM_OK);
+	assert_int_equal(cm_binary_metrics_compute(rp, ry, 7, &mr), CM_OK);
+	assert_true(fabs(mw.auc - mr.auc) < 1e-12);
+	assert_true(fabs(mw.logloss - mr.logloss) < 1e-12);
+	assert_true(fabs(mw.brier - mr.brier) < 1e-12);
+	assert_true(fabs(mw.base_rate - mr.base_rate) < 1e-12);
+	assert_int_equal(cm_binary_metrics_weighted(p, y, zero, 5, &mw), CM_ERR_DATA);
+}
+
 int
 main(void)
 {
@@ -91,6 +114,7 @@ main(void)
 		HARNESS_TEST(test_one_class_auc_is_nan),
 		HARNESS_TEST(test_extreme_probabilities_are_clipped),
 		HARNESS_TEST(test_empty_is_an_error),
+		HARNESS_TEST(test_weights_equal_repeated_rows),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
