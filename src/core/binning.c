@@ -102,22 +102,26 @@ uint8_t
 cm_bins_code(const cm_bins *bins, uint32_t j, double v)
 {
 	const double *cuts = bins->cuts + (size_t) j * MAX_CUTS;
-	int			lo = 0,
-				hi = bins->n_cuts[j];
+	const double *base = cuts;
+	size_t		len = (size_t) bins->n_cuts[j];
 
 	if (isnan(v))
 		return 0;
-	/* first cut >= v: the number of cuts below v */
-	while (lo < hi)
+	if (len == 0)
+		return 1;
+	/*
+	 * The number of cuts below v, by a binary search whose step is a conditional move rather
+	 * than a branch: reading the table codes every cell, and a mispredicted branch per
+	 * halving cost more than the search itself.
+	 */
+	while (len > 1)
 	{
-		int			mid = (lo + hi) / 2;
+		size_t		half = len / 2;
 
-		if (cuts[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = base[half] < v ? base + half : base;
+		len -= half;
 	}
-	return (uint8_t) (lo + 1);
+	return (uint8_t) ((size_t) (base - cuts) + (*base < v) + 1);
 }
 
 void
