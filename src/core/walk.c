@@ -854,6 +854,16 @@ apply_move(turf_tours *tt, const turf_move *m)
 	}
 }
 
+/* Whether list[j] is the first of the list in its turf (each turf is tried once per door). */
+static bool
+first_of_turf(const turf_tours *tt, const size_t *list, int j)
+{
+	for (int e = 0; e < j; e++)
+		if (tt->turf[list[e]] == tt->turf[list[j]])
+			return false;
+	return true;
+}
+
 /* One pass over all doors; *moved counts the exchanges made. */
 static cm_status
 exchange_pass(turf_tours *tt, size_t *moved)
@@ -866,7 +876,7 @@ exchange_pass(turf_tours *tt, size_t *moved)
 		if (i % 256 == 0)
 			CM_TRY(cm_check_interrupts());
 		for (int j = 0; j < tt->nnear[i]; j++)
-			if (tt->turf[list[j]] != tt->turf[i])
+			if (tt->turf[list[j]] != tt->turf[i] && first_of_turf(tt, list, j))
 				best_exchange(tt, i, list[j], &best);
 		if (best.door != NO_DOOR)
 		{
