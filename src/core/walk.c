@@ -217,6 +217,28 @@ keyed_cmp(const void *a, const void *b)
 	return ka->index < kb->index ? -1 : ka->index > kb->index;
 }
 
+/* Keep j (at distance d) among the cap nearest in list/dist[0..*count), nearest first. */
+static void
+keep_nearest(size_t *list, double *dist, size_t *count, size_t cap, size_t j, double d)
+{
+	size_t		m = *count;
+
+	if (m == cap && d >= dist[m - 1])
+		return;
+	if (m < cap)
+		(*count)++;
+	else
+		m--;
+	while (m > 0 && dist[m - 1] > d)
+	{
+		dist[m] = dist[m - 1];
+		list[m] = list[m - 1];
+		m--;
+	}
+	dist[m] = d;
+	list[m] = j;
+}
+
 typedef struct turf_cut
 {
 	const double *x,
@@ -347,22 +369,9 @@ refine_passes(turf_refine *r)
 
 			CM_TRY(cm_check_interrupts());
 			for (size_t b = 0; b < r->k; b++)
-			{
-				double		d = hypot(r->cx[b] - r->cx[a], r->cy[b] - r->cy[a]);
-				size_t		j;
-
-				if (b == a || (found == REFINE_NEIGHBOURS && d >= nd[found - 1]))
-					continue;
-				j = found < REFINE_NEIGHBOURS ? found++ : found - 1;
-				while (j > 0 && nd[j - 1] > d)
-				{
-					nd[j] = nd[j - 1];
-					near[j] = near[j - 1];
-					j--;
-				}
-				nd[j] = d;
-				near[j] = b;
-			}
+				if (b != a)
+					keep_nearest(near, nd, &found, REFINE_NEIGHBOURS, b,
+								 hypot(r->cx[b] - r->cx[a], r->cy[b] - r->cy[a]));
 			for (size_t j = 0; j < found; j++)
 				resplit(r, a, near[j]);
 		}
@@ -492,26 +501,14 @@ door_dist(const turf_tours *tt, size_t i, size_t j)
 	return sqrt(dx * dx + dy * dy);
 }
 
-/* Keep j (at distance d) among i's nearest, sorted list best[] of distances. */
+/* Keep j (at distance d) among i's nearest doors, best[] holding their distances. */
 static void
 near_offer(turf_tours *tt, size_t i, size_t j, double d, double *best)
 {
-	size_t	   *list = tt->near + i * TOUR_NEIGHBOURS;
-	int			m = tt->nnear[i];
+	size_t		count = tt->nnear[i];
 
-	if (m == TOUR_NEIGHBOURS && d >= best[m - 1])
-		return;
-	if (m < TOUR_NEIGHBOURS)
-		tt->nnear[i] = (uint8_t) ++m;
-	m--;
-	while (m > 0 && best[m - 1] > d)
-	{
-		best[m] = best[m - 1];
-		list[m] = list[m - 1];
-		m--;
-	}
-	best[m] = d;
-	list[m] = j;
+	keep_nearest(tt->near + i * TOUR_NEIGHBOURS, best, &count, TOUR_NEIGHBOURS, j, d);
+	tt->nnear[i] = (uint8_t) count;
 }
 
 /*
