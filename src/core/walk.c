@@ -444,6 +444,7 @@ refine_turfs(const double *x, const double *y, size_t n, size_t k, int32_t *turf
 #define TOUR_EFFORT 1				/* kicks per door when polishing a turf's tour */
 #define TOUR_MIN_DOORS 3			/* smaller turfs (q < 3) are left to the bisection */
 #define SEGMENT_MAX 3				/* longest run of consecutive doors moved at once */
+#define SPLIT_MIN_DOORS 5			/* smaller pairs would go to the brute-force solver */
 #define TOUR_SEED 20240611u
 #define NO_DOOR SIZE_MAX
 
@@ -473,6 +474,8 @@ typedef struct turf_tours
 	int32_t    *queue;			/* k */
 	uint32_t   *seen;			/* k + 1: search stamp */
 	uint32_t	stamp;
+	uint32_t   *changed;		/* k + 1: clock of the turf's last change */
+	uint32_t	clock;			/* counts exchange passes */
 	size_t		slack;			/* how far sizes may stray at first */
 	bool		polish;			/* tours are solved: improve them in place */
 	double	   *prefix;			/* scratch: running tour lengths for split_pair */
@@ -609,6 +612,7 @@ set_cycle(turf_tours *tt, int32_t t, size_t from, size_t count, size_t m)
 	}
 	tt->head[t] = tt->members[tt->order[from % m]];
 	tt->size[t] = count;
+	tt->changed[t] = tt->clock;
 }
 
 /* Solve turf t's tour again; keep it only when shorter than the current cycle. */
@@ -801,6 +805,7 @@ unlink_door(turf_tours *tt, size_t i)
 	tt->prev[tt->next[i]] = tt->prev[i];
 	tt->size[t]--;
 	tt->dirty[t] = 1;
+	tt->changed[t] = tt->clock;
 }
 
 static void
@@ -815,6 +820,7 @@ link_door(turf_tours *tt, size_t v, size_t a, size_t b)
 	tt->turf[v] = t;
 	tt->size[t]++;
 	tt->dirty[t] = 1;
+	tt->changed[t] = tt->clock;
 }
 
 static void
@@ -861,9 +867,26 @@ first_of_turf(const turf_tours *tt, const size_t *list, int j)
 	return true;
 }
 
-/* One pass over all doors; *moved counts the exchanges made. */
+/*
+ * Whether door i's turf or a turf of its nearby doors changed since clock `since`: if none
+ * did, the door's moves are priced as in the last pass, which found none worth making.
+ */
+static bool
+near_change(const turf_tours *tt, size_t i, uint32_t since)
+{
+	const size_t *list = tt->near + i * TOUR_NEIGHBOURS;
+
+	if (tt->changed[tt->turf[i]] >= since)
+		return true;
+	for (int j = 0; j < tt->nnear[i]; j++)
+		if (tt->changed[tt->turf[list[j]]] >= since)
+			return true;
+	return false;
+}
+
+/* One pass over the doors near a change since `since`; *moved counts the exchanges made. */
 static cm_status
-exchange_pass(turf_tours *tt, size_t *moved)
+exchange_pass(turf_tours *tt, uint32_t since, size_t *moved)
 {
 	for (size_t i = 0; i < tt->n; i++)
 	{
@@ -872,6 +895,8 @@ exchange_pass(turf_tours *tt, size_t *moved)
 
 		if (i % 256 == 0)
 			CM_TRY(cm_check_interrupts());
+		if (!near_change(tt, i, since))
+			continue;
 		for (int j = 0; j < tt->nnear[i]; j++)
 			if (tt->turf[list[j]] != tt->turf[i] && first_of_turf(tt, list, j))
 				best_exchange(tt, i, list[j], &best);
@@ -1200,11 +1225,13 @@ settle(turf_tours *tt, size_t slack)
 		tt->hi = tt->q + 1 + slack;
 		CM_TRY(repair_sizes(tt));
 		CM_TRY(resolve_dirty(tt));
-		for (int pass = 0; pass < TOUR_PASSES; pass++)
+		/* the first pass looks at every door: the band has changed */
+		for (uint32_t pass = 0, since = 0; pass < TOUR_PASSES; pass++, since = tt->clock)
 		{
 			size_t		moved = 0;
 
-			CM_TRY(exchange_pass(tt, &moved));
+			tt->clock++;
+			CM_TRY(exchange_pass(tt, since, &moved));
 			CM_TRY(resolve_dirty(tt));
 			if (moved == 0)
 				break;
@@ -1234,7 +1261,8 @@ improve_by_tours(turf_tours *tt, keyed *scratch)
 	CM_TRY(nearest_doors(tt, scratch, maxx - minx >= maxy - miny));
 	CM_TRY(initial_tours(tt));
 	/* later rounds found nothing more to split in trials: one is enough */
-	CM_TRY(split_pairs(tt));
+	if (tt->q >= SPLIT_MIN_DOORS)
+		CM_TRY(split_pairs(tt));
 	CM_TRY(resolve_dirty(tt));
 	for (int round = 0; round < TOUR_ROUNDS; round++)
 		CM_TRY(settle(tt, tt->slack));
@@ -1268,6 +1296,7 @@ tour_turfs(const double *x, const double *y, size_t n, size_t k, int32_t *turf, 
 	TT_ALLOC(parent, k + 1, int32_t);
 	TT_ALLOC(queue, k, int32_t);
 	TT_ALLOC(seen, k + 1, uint32_t);
+	TT_ALLOC(changed, k + 1, uint32_t);
 	if (status == CM_OK)
 		status = cm_alloc_array(n, sizeof(size_t) * TOUR_NEIGHBOURS, (void **) &tt.near);
 #undef TT_ALLOC
@@ -1288,6 +1317,7 @@ tour_turfs(const double *x, const double *y, size_t n, size_t k, int32_t *turf, 
 	cm_free(tt.parent);
 	cm_free(tt.queue);
 	cm_free(tt.seen);
+	cm_free(tt.changed);
 	cm_free(tt.near);
 	return status;
 }
