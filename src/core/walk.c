@@ -436,7 +436,8 @@ refine_turfs(const double *x, const double *y, size_t n, size_t k, int32_t *turf
  *    may first stray by a quarter of q, so borders can settle where the tours are short; the
  *    slack is then halved down to zero, sizes repaired along chains of neighbouring turfs.
  * Tours are polished (the solver, started from the current order) after every pass, keeping
- * the shorter.  Every move is local to bordering turfs, so turfs stay compact.
+ * the shorter; a pass only looks at doors near a turf that changed.  The slack schedule runs
+ * TOUR_ROUNDS times.  Every move is local to bordering turfs, so turfs stay compact.
  */
 #define TOUR_NEIGHBOURS 8			/* nearby doors: insertion points and swap partners */
 #define TOUR_PASSES 12				/* most passes over all doors per slack, each re-solving */
@@ -1269,6 +1270,7 @@ improve_by_tours(turf_tours *tt, keyed *scratch)
 	return CM_OK;
 }
 
+/* Shorten the summed tours of the cut turfs (above); turfs under 3 doors keep the cut. */
 static cm_status
 tour_turfs(const double *x, const double *y, size_t n, size_t k, int32_t *turf, keyed *scratch)
 {
