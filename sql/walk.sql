@@ -78,6 +78,18 @@ SELECT count(DISTINCT t) AS turfs, min(t) AS first, max(t) AS last FROM
 SELECT sum(area) < 1.3 * 1000 * 1000 AS compact FROM
   (SELECT ST_Area(ST_Envelope(ST_Collect(geom))) AS area
    FROM (SELECT geom, campaign.turf(geom, 50) OVER () AS t FROM grid_doors) s GROUP BY t) a;
+-- No interleaving: the turfs' convex hulls together cover the doors' hull about once.
+SELECT sum(area) / (SELECT ST_Area(ST_ConvexHull(ST_Collect(geom))) FROM grid_doors) < 1.05 AS hulls_barely_overlap
+FROM (SELECT ST_Area(ST_ConvexHull(ST_Collect(geom))) AS area
+      FROM (SELECT geom, campaign.turf(geom, 50) OVER () AS t FROM grid_doors) s GROUP BY t) a;
+-- A street of 20 doors and, 30 m off its middle, a block of 20: bisection across the street
+-- would give each turf half of both; the turfs follow the doors instead (street / block).
+SELECT kind, count(DISTINCT t) AS turfs_used FROM
+  (SELECT kind, campaign.turf(geom, 20) OVER () AS t FROM
+     (SELECT 'street' AS kind, ST_MakePoint(0, 5 * i) AS geom FROM generate_series(0, 19) i
+      UNION ALL
+      SELECT 'block', ST_MakePoint(30 + i % 4, 45 + i / 4) FROM generate_series(0, 19) i) d) s
+GROUP BY kind ORDER BY kind;
 -- Then order each turf.
 SELECT count(*) AS rows, count(DISTINCT (t, stop)) AS distinct_stops, max(stop) AS longest FROM
   (SELECT t, campaign.walk_order(geom) OVER (PARTITION BY t) AS stop FROM
@@ -149,4 +161,8 @@ SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('DELETE FRO
 -- statement_timeout stops a large route.
 SET statement_timeout = '300ms';
 SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(i, ST_MakePoint(random(), random())) FROM generate_series(1, 50000) i$$);
+-- ... and turf cutting (50,000 doors into 500 turfs takes seconds), within a second.
+SELECT clock_timestamp() AS t0 \gset
+SELECT pg_temp.sqlstate_of($$SELECT max(t) FROM (SELECT campaign.turf(ST_MakePoint(random(), random()), 100) OVER () AS t FROM generate_series(1, 50000) i) s$$);
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '1.3 s' AS stopped_promptly;
 RESET statement_timeout;

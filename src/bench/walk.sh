@@ -83,9 +83,15 @@ BEGIN
     ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
 END $$;
 SELECT round(a.ms::numeric) AS turf_ms, round(b.ms::numeric) AS kmeans_ms FROM pg_temp.turf_ms() a, pg_temp.kmeans_ms() b;
-SELECT 'campaign.turf' AS method, round(sum(l)::numeric) AS summed_tour_len, min(c) AS smallest, max(c) AS largest
-FROM (SELECT ST_Length(campaign.walk_path(geom)) AS l, count(*) AS c FROM t_turf GROUP BY t) x
+-- hull_cover: summed convex hull area of the turfs over the hull of all doors (compact,
+-- non-interleaving turfs stay at or under 1)
+CREATE TEMP TABLE all_hull AS SELECT ST_Area(ST_ConvexHull(ST_Collect(geom))) AS a FROM doors10k;
+SELECT 'campaign.turf' AS method, round(sum(l)::numeric) AS summed_tour_len, min(c) AS smallest, max(c) AS largest,
+       round((sum(h) / (SELECT a FROM all_hull))::numeric, 3) AS hull_cover
+FROM (SELECT ST_Length(campaign.walk_path(geom)) AS l, count(*) AS c,
+             ST_Area(ST_ConvexHull(ST_Collect(geom))) AS h FROM t_turf GROUP BY t) x
 UNION ALL
-SELECT 'ST_ClusterKMeans', round(sum(l)::numeric), min(c), max(c)
-FROM (SELECT ST_Length(campaign.walk_path(geom)) AS l, count(*) AS c FROM t_km GROUP BY t) x;
+SELECT 'ST_ClusterKMeans', round(sum(l)::numeric), min(c), max(c), round((sum(h) / (SELECT a FROM all_hull))::numeric, 3)
+FROM (SELECT ST_Length(campaign.walk_path(geom)) AS l, count(*) AS c,
+             ST_Area(ST_ConvexHull(ST_Collect(geom))) AS h FROM t_km GROUP BY t) x;
 SQL

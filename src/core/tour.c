@@ -682,7 +682,10 @@ construct(solver *s)
 {
 	size_t		at = 0;
 
-	if (s->p->matrix)
+	if (s->p->keep_order)
+		for (size_t i = 0; i < s->n; i++)
+			s->tour[i] = i;
+	else if (s->p->matrix)
 		CM_TRY(construct_nearest(s, s->tour));
 	else
 		CM_TRY(construct_hilbert(s, s->tour));

@@ -33,6 +33,8 @@ typedef struct cm_tour_problem
 	uint64_t	seed;
 	/* Kicks of the iterated local search per node (0: local search only). */
 	double		effort;
+	/* Improve the given order 0..n-1 instead of constructing one (to polish a known tour). */
+	bool		keep_order;
 } cm_tour_problem;
 
 /*

@@ -47,8 +47,10 @@ void		cm_ewkb_write_linestring(uint8_t *out, const double *x, const double *y,
 cm_status	cm_walk_project_lonlat(double *x, double *y, size_t n);
 
 /*
- * Cut n points into k = ceil(n / doors) turfs whose sizes differ by at most one, by recursive
- * balanced bisection across the longer side; turf[i] receives 1..k.
+ * Cut n points into k = ceil(n / doors) turfs whose sizes differ by at most one; turf[i]
+ * receives 1..k.  Recursive balanced bisection across the longer side, pairwise re-splits,
+ * then door moves between neighbouring turfs that shorten the summed tour length of the
+ * turfs (see walk.c).  Deterministic: the same points in the same order give the same turfs.
  */
 cm_status	cm_walk_turfs(const double *x, const double *y, size_t n, size_t doors,
 						  int32_t *turf);
