@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tsplib.sh - public instances (make bench, BENCH="tsplib"): walk_route on TSPLIB instances with
 # proven optima, and walk_plan on an OPLib orienteering instance with a proven optimum, plus
-# OPLib-style instances built the same way (no published value reachable offline: values only).
+# OPLib-style instances built by OPLib's rules (no published value reachable offline: compared
+# with the best loops our own solver found for them, a lower bound on the best known).
 # Data and sources: src/bench/data/README.md.  TSPLIB's EUC_2D distance is the Euclidean distance
 # rounded to the nearest integer per edge; the solver works on exact distances, so each route is
 # measured again the TSPLIB way before it is compared with the optimum.
