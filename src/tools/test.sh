@@ -48,6 +48,7 @@ echo "== build and install"
 build_and_install
 start_cluster
 step regress "regression tests (PostgreSQL $PG_MAJOR on port $PGPORT)" make -s PG_CONFIG="$PG_CONFIG" installcheck
+step isolation "isolation tests: concurrent training, deploys during scoring" make -s PG_CONFIG="$PG_CONFIG" isolationcheck
 step datasafety "data safety: dump/restore, terminated and canceled training, concurrent versions" bash src/tools/datasafety.sh
 as_owner "$PG_BIN/createdb" fixtures
 as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d fixtures -f src/tools/fixtures.sql >/dev/null
