@@ -88,6 +88,8 @@ def evaluate_seeds():
         "huge_count": score_state(0, [(0.5, 2 ** 60, 1)]),
         "outside": score_state(0, [(1.5, 1, 1)]),
         "bins_too_many": score_state(20000, ties),
+        # found by the fuzzer: counts near 2^53 rounded the AUC to 1.0000000000000002
+        "auc_rounding": score_state(3, [(0.1, 0, 989855749), (0.6, 3, 1), (0.95, 4503599627370503, 0)]),
         "count_lies": score_state(0, ties)[:5] + struct.pack("<I", 1000) + score_state(0, ties)[9:],
     }
     seeds["trailing"] = seeds["auc_ties"] + b"\0"
