@@ -86,11 +86,11 @@ bench:
 FUZZ_TARGETS = $(patsubst src/fuzz/%.c,src/fuzz/bin/%,$(wildcard src/fuzz/fuzz_*.c))
 FUZZ_SAN     = -fsanitize=address$(comma)undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-src/fuzz/bin/%: src/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
+src/fuzz/bin/%: src/fuzz/%.c src/fuzz/fuzz_input.h $(CORE_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p src/fuzz/bin
 	clang -g -O1 -Isrc/core -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(CORE_SRCS) -lm -lpthread
 
-src/fuzz/bin/replay_%: src/fuzz/%.c src/fuzz/replay.c $(CORE_SRCS) $(wildcard src/core/*.h)
+src/fuzz/bin/replay_%: src/fuzz/%.c src/fuzz/fuzz_input.h src/fuzz/replay.c $(CORE_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p src/fuzz/bin
 	$(UNIT_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -Isrc/core $(FUZZ_SAN) -o $@ $< src/fuzz/replay.c $(CORE_SRCS) -lm -lpthread
 
