@@ -17,6 +17,11 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=postgis --load-extension=$(EXTENSION)
 
+# Isolation tests (PostgreSQL's isolation tester): specs in sql/isolation/, expected output in
+# expected/ next to pg_regress's.  Not PGXS's ISOLATION variable: pg_isolation_regress reads
+# <inputdir>/specs/, and PGXS would also run them from installcheck (the regress step).
+ISOLATION_TESTS = $(sort $(basename $(notdir $(wildcard sql/isolation/*.spec))))
+
 PG_CFLAGS   = -Wall -Wextra -Werror
 # PostgreSQL's own headers trip -Wextra (unused parameters in inline functions): read them as
 # system headers, so the warnings that remain are ours.
@@ -52,6 +57,18 @@ $(UNIT_BIN)/%: src/core/test/%.c $(CORE_SRCS) $(wildcard src/core/*.h) src/core/
 	@mkdir -p $(UNIT_BIN)
 	$(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_SAN) -o $@ $< $(CORE_SRCS) -lcmocka -lm -lpthread
 
+# `make test` runs this against its cluster (PGHOST/PGPORT); the input directory is a pair of
+# links because pg_isolation_regress wants specs/ and expected/ side by side.
+.PHONY: isolationcheck
+isolationcheck:
+	@rm -rf results/isolation && mkdir -p results/isolation/input
+	@ln -s $(CURDIR)/sql/isolation results/isolation/input/specs
+	@ln -s $(CURDIR)/expected results/isolation/input/expected
+	@$(pgxsdir)/src/test/isolation/pg_isolation_regress --inputdir=results/isolation/input \
+	  --outputdir=results/isolation --bindir='$(bindir)' --dbname=campaign_isolation \
+	  --load-extension=postgis --load-extension=$(EXTENSION) $(ISOLATION_TESTS) \
+	  || { cat results/isolation/regression.diffs; exit 1; }
+
 .PHONY: unit test demo bench
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
@@ -69,11 +86,11 @@ bench:
 FUZZ_TARGETS = $(patsubst src/fuzz/%.c,src/fuzz/bin/%,$(wildcard src/fuzz/fuzz_*.c))
 FUZZ_SAN     = -fsanitize=address$(comma)undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-src/fuzz/bin/%: src/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
+src/fuzz/bin/%: src/fuzz/%.c src/fuzz/fuzz_input.h $(CORE_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p src/fuzz/bin
 	clang -g -O1 -Isrc/core -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(CORE_SRCS) -lm -lpthread
 
-src/fuzz/bin/replay_%: src/fuzz/%.c src/fuzz/replay.c $(CORE_SRCS) $(wildcard src/core/*.h)
+src/fuzz/bin/replay_%: src/fuzz/%.c src/fuzz/fuzz_input.h src/fuzz/replay.c $(CORE_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p src/fuzz/bin
 	$(UNIT_CC) -std=c11 -D_DEFAULT_SOURCE -g -O1 -Isrc/core $(FUZZ_SAN) -o $@ $< src/fuzz/replay.c $(CORE_SRCS) -lm -lpthread
 

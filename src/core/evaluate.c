@@ -174,7 +174,11 @@ cm_score_dist_auc(cm_score_dist *dist, double *auc)
 		wins += (double) g->positives * (negatives_below + 0.5 * (double) g->negatives);
 		negatives_below += (double) g->negatives;
 	}
-	*auc = wins / ((double) dist->positives * (double) dist->negatives);
+	/*
+	 * Counts near 2^53 round in the products, which can put the ratio an ulp outside [0, 1]
+	 * (found by fuzz_evaluate_state); an AUC is a probability.
+	 */
+	*auc = fmin(1.0, fmax(0.0, wins / ((double) dist->positives * (double) dist->negatives)));
 	return true;
 }
 

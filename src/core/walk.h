@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buffer.h"
 #include "status.h"
 
 /* What an EWKB value holds, when it is not a usable point. */
@@ -72,5 +73,37 @@ typedef struct cm_orienteering
  */
 cm_status	cm_walk_orienteer(const cm_orienteering *problem, int32_t *stop,
 							  double *value_out, double *length_out);
+
+/*
+ * The state of the walk_route / walk_path aggregates: the doors collected so far and the
+ * optional start.  Serialized for parallel plans; the bytes come back through the host's
+ * deserial function, so the decoder trusts nothing.
+ */
+typedef struct cm_walk_state
+{
+	uint32_t	geometry_type;	/* the host's id of the geometry type (an Oid) */
+	int32_t		srid;
+	bool		have_srid;
+	bool		has_start;
+	bool		round_trip;
+	double		sx,
+				sy;
+	int64_t		n,				/* doors */
+				cap;			/* room in id, x and y */
+	int64_t    *id;
+	double	   *x;
+	double	   *y;
+} cm_walk_state;
+
+void		cm_walk_state_encode(const cm_walk_state *s, cm_writer *w);
+
+/*
+ * Decode a state of at most max_doors doors into *s (arrays from cm_alloc, one spare entry;
+ * free with cm_walk_state_free, also after a failure).  Every byte is validated: CM_ERR_CORRUPT.
+ */
+cm_status	cm_walk_state_decode(const uint8_t *bytes, size_t len, uint32_t max_doors,
+								 cm_walk_state *s);
+
+void		cm_walk_state_free(cm_walk_state *s);
 
 #endif

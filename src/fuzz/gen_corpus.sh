@@ -3,7 +3,12 @@
 # exported by the server (PGHOST/PGPORT/PGDATABASE of a cluster with the extension), plus
 # deterministic mutations of them (truncations, byte changes, grown counts).
 # Usage: gen_corpus.sh OUTDIR
+#        gen_corpus.sh states CORPUS_ROOT   the seeds of the aggregate-state targets
+#                                           (fuzz_*_state, written by gen_states.py, no server)
 set -euo pipefail
+if [ "${1:-}" = states ]; then
+  exec python3 "$(dirname "$0")/gen_states.py" "${2:?usage: gen_corpus.sh states CORPUS_ROOT}"
+fi
 out=${1:?usage: gen_corpus.sh OUTDIR}
 mkdir -p "$out"
 psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'

@@ -98,28 +98,22 @@ beta_datum(FunctionCallInfo fcinfo, double alpha, double beta)
 
 /* ---- aggregate states ----------------------------------------------------------------- */
 
-/* Posterior state: successes, failures, prior alpha, prior beta (prior 0 = not yet known). */
-#define POST_LEN 4
-/* Discounted state: weighted successes, weighted failures, reference time (s), half-life (s), rows. */
-#define DISC_LEN 5
+/* The layouts are in core/bandit.h, which validates and merges them. */
+#define POST_LEN CM_POSTERIOR_STATE_LEN
+#define DISC_LEN CM_DISCOUNTED_STATE_LEN
 /* The values of a validated state (one dimension, no null bitmap). */
 #define STATE_DATA(a) ((double *) ((char *) (a) + ARR_OVERHEAD_NONULLS(1)))
 
 static double *
 state_values(ArrayType *state, int len)
 {
-	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != len || ARR_HASNULL(state) ||
-		ARR_ELEMTYPE(state) != FLOAT8OID)
+	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid bandit aggregate state"),
 				 errdetail("Expected %d non-null float8 values.", len)));
-	for (int i = 0; i < len; i++)
-		if (!isfinite((STATE_DATA(state))[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("invalid bandit aggregate state"),
-					 errdetail("The state holds a non-finite value.")));
+	CM_PG_CHECK(cm_bandit_state_check(STATE_DATA(state), (size_t) ARR_DIMS(state)[0], (size_t) len),
+				"invalid bandit aggregate state");
 	return STATE_DATA(state);
 }
 
@@ -216,16 +210,9 @@ Datum
 beta_posterior_combinefn(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = writable_state(fcinfo, POST_LEN);
-	double	   *s = STATE_DATA(state);
-	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), POST_LEN);
 
-	s[0] += o[0];
-	s[1] += o[1];
-	if (s[2] == 0)
-	{
-		s[2] = o[2];
-		s[3] = o[3];
-	}
+	CM_PG_CHECK(cm_posterior_state_combine(STATE_DATA(state), state_values(PG_GETARG_ARRAYTYPE_P(1), POST_LEN)),
+				"invalid bandit aggregate state");
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
@@ -234,16 +221,13 @@ Datum
 beta_posterior_finalfn(PG_FUNCTION_ARGS)
 {
 	double	   *s = state_values(PG_GETARG_ARRAYTYPE_P(0), POST_LEN);
+	cm_beta		posterior;
+	bool		empty;
 
-	if (s[2] <= 0 || s[3] <= 0 || s[0] < 0 || s[1] < 0)
-	{
-		if (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0)
-			PG_RETURN_NULL();
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid bandit aggregate state")));
-	}
-	PG_RETURN_DATUM(beta_datum(fcinfo, s[2] + s[0], s[3] + s[1]));
+	CM_PG_CHECK(cm_posterior_state_final(s, &posterior, &empty), "invalid bandit aggregate state");
+	if (empty)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(beta_datum(fcinfo, posterior.alpha, posterior.beta));
 }
 
 /* ---- discounted posterior --------------------------------------------------------------- */
@@ -258,17 +242,6 @@ half_life_seconds(Interval *iv)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("half_life must be a positive interval")));
 	return sec;
-}
-
-/* Rescale a discounted state to a later reference time. */
-static void
-rescale(double *s, double ref)
-{
-	double		f = pow(0.5, (ref - s[2]) / s[3]);
-
-	s[0] *= f;
-	s[1] *= f;
-	s[2] = ref;
 }
 
 PG_FUNCTION_INFO_V1(beta_discounted_transfn);
@@ -298,7 +271,7 @@ beta_discounted_transfn(PG_FUNCTION_ARGS)
 		s[2] = t;
 	s[3] = hl;
 	if (t > s[2])
-		rescale(s, t);
+		cm_discounted_rescale(s, t);
 	w = pow(0.5, (s[2] - t) / hl);
 	s[0] += w * r;
 	s[1] += w * (1.0 - r);
@@ -310,34 +283,9 @@ Datum
 beta_discounted_combinefn(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = writable_state(fcinfo, DISC_LEN);
-	double	   *s = STATE_DATA(state);
-	double		o[DISC_LEN];
+	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), DISC_LEN);
 
-	memcpy(o, state_values(PG_GETARG_ARRAYTYPE_P(1), DISC_LEN), sizeof(o));
-	if (o[4] == 0)
-		PG_RETURN_ARRAYTYPE_P(state);
-	if (s[4] == 0)
-	{
-		memcpy(s, o, sizeof(o));
-		PG_RETURN_ARRAYTYPE_P(state);
-	}
-	if (!(s[3] > 0) || !(o[3] > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid bandit aggregate state"),
-				 errdetail("A non-empty discounted state has no positive half-life.")));
-	if (s[3] != o[3])
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("half_life must be the same for every row of a group")));
-	/* both to the later reference time, then add */
-	if (o[2] > s[2])
-		rescale(s, o[2]);
-	else
-		rescale(o, s[2]);
-	s[0] += o[0];
-	s[1] += o[1];
-	s[4] += o[4];
+	CM_PG_CHECK(cm_discounted_state_combine(STATE_DATA(state), o), "invalid bandit aggregate state");
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
@@ -345,12 +293,10 @@ Datum
 beta_discounted_finalfn(PG_FUNCTION_ARGS)
 {
 	double	   *s = state_values(PG_GETARG_ARRAYTYPE_P(0), DISC_LEN);
+	cm_beta		posterior;
 
-	if (s[0] < 0 || s[1] < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid bandit aggregate state")));
-	PG_RETURN_DATUM(beta_datum(fcinfo, 1.0 + s[0], 1.0 + s[1]));
+	CM_PG_CHECK(cm_discounted_state_final(s, &posterior), "invalid bandit aggregate state");
+	PG_RETURN_DATUM(beta_datum(fcinfo, posterior.alpha, posterior.beta));
 }
 
 /* ---- decisions ------------------------------------------------------------------------ */
@@ -474,8 +420,7 @@ bandit_thompson(PG_FUNCTION_ARGS)
 
 /* ---- revenue arms ---------------------------------------------------------------------- */
 
-/* Revenue state: donors, visitors without a donation, sum of amounts. */
-#define REV_LEN 3
+#define REV_LEN CM_REVENUE_STATE_LEN
 
 PG_FUNCTION_INFO_V1(revenue_posterior_transfn);
 PG_FUNCTION_INFO_V1(revenue_posterior_combinefn);
@@ -515,37 +460,27 @@ Datum
 revenue_posterior_combinefn(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = writable_state(fcinfo, REV_LEN);
-	double	   *s = STATE_DATA(state);
 	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), REV_LEN);
 
-	for (int i = 0; i < REV_LEN; i++)
-		s[i] += o[i];
+	CM_PG_CHECK(cm_revenue_state_combine(STATE_DATA(state), o), "invalid bandit aggregate state");
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
-/*
- * Conversion Beta(1 + donors, 1 + others); amounts Exponential(lambda) with the prior
- * Gamma(1, 0) on lambda (flat), so lambda | gifts ~ Gamma(1 + donors, sum of amounts) and the
- * posterior mean gift is the observed mean gift.
- */
+/* The revenue arm of the state (model in cm_revenue_state_final). */
 Datum
 revenue_posterior_finalfn(PG_FUNCTION_ARGS)
 {
 	double	   *s = state_values(PG_GETARG_ARRAYTYPE_P(0), REV_LEN);
+	double		arm[4];
 	TupleDesc	desc;
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 
-	if (s[0] < 0 || s[1] < 0 || s[2] < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid bandit aggregate state")));
+	CM_PG_CHECK(cm_revenue_state_final(s, arm), "invalid bandit aggregate state");
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "function returning campaign.revenue called in a wrong context");
-	values[0] = Float8GetDatum(1 + s[0]);
-	values[1] = Float8GetDatum(1 + s[1]);
-	values[2] = Float8GetDatum(1 + s[0]);
-	values[3] = Float8GetDatum(s[2]);
+	for (int i = 0; i < 4; i++)
+		values[i] = Float8GetDatum(arm[i]);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
 

@@ -4,6 +4,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -191,6 +192,48 @@ lock_model_name(const char *name)
 		elog(ERROR, "could not lock model name");
 }
 
+/*
+ * Insert the row as the next version of its name (the name is locked).  Under READ COMMITTED
+ * the insert's fresh snapshot sees every committed version.  Under REPEATABLE READ or
+ * SERIALIZABLE the transaction's snapshot may predate a version committed by a concurrent
+ * trainer, and the next number computed from it collides on UNIQUE (name, version): that is
+ * reported as the serialization failure it is, which clients know to retry.
+ */
+static void
+insert_next_version(const char *name, Oid *types, Datum *values, const char *nulls)
+{
+	MemoryContext caller = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		if (SPI_execute_with_args(
+								  "INSERT INTO campaign.models"
+								  " (name, version, algorithm, label, features, feature_types, params, metrics, model)"
+								  " SELECT $1, COALESCE(pg_catalog.max(version), 0) OPERATOR(pg_catalog.+) 1,"
+								  " $2, $3, $4, $5, $6, $7, $8"
+								  " FROM campaign.models WHERE name OPERATOR(pg_catalog.=) $1"
+								  " RETURNING id",
+								  8, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "could not store the model");
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION || !IsolationUsesXactSnapshot())
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access: model \"%s\" got a new version in a concurrent transaction",
+						name),
+				 errhint("Retry the transaction.")));
+	}
+	PG_END_TRY();
+}
+
 int64
 cm_pg_store_model(const char *name, const cm_model *model, const char *label,
 				  const char *params_json, const char *metrics_json)
@@ -215,15 +258,7 @@ cm_pg_store_model(const char *name, const cm_model *model, const char *label,
 
 	SPI_connect();
 	lock_model_name(name);
-	if (SPI_execute_with_args(
-							  "INSERT INTO campaign.models"
-							  " (name, version, algorithm, label, features, feature_types, params, metrics, model)"
-							  " SELECT $1, COALESCE(pg_catalog.max(version), 0) OPERATOR(pg_catalog.+) 1,"
-							  " $2, $3, $4, $5, $6, $7, $8"
-							  " FROM campaign.models WHERE name OPERATOR(pg_catalog.=) $1"
-							  " RETURNING id",
-							  8, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not store the model");
+	insert_next_version(name, types, values, nulls);
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	return id;

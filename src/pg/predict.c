@@ -4,7 +4,8 @@
  * Each call site caches, in fn_extra, the decoded model and the mapping from the model's
  * features to the record's attributes.  The model is looked up again when the name or id
  * changes or when the model store generation moves (any change to campaign.models); the
- * lookup runs in the caller's snapshot, so one query never mixes two versions.
+ * lookup runs in the caller's snapshot, so one query never mixes two versions, even when the
+ * cache is refreshed mid-query (sql/isolation/deploy_during_scoring.spec).
  */
 #include "postgres.h"
 

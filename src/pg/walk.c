@@ -39,7 +39,6 @@
 #define WALK_SEED 20241105		/* fixed: the same doors always give the same route */
 #define WALK_KICKS_CAP_DOORS 2500	/* kicks stop growing past this many doors (5,000 in seconds) */
 #define PLAN_ROUNDS 300
-#define STATE_MAGIC 0x574c4b31u	/* "WLK1" */
 
 /* An overflow-checked huge array in the current context (palloc_array is PG 16+ only). */
 #define WALK_ARRAY(type, count) \
@@ -138,21 +137,8 @@ read_point(geo_funcs *g, Datum geom, double *x, double *y, int32 *srid)
 }
 
 /* The doors of one route: ids (or row numbers), coordinates, one SRID. */
-typedef struct point_set
-{
-	Oid			geometry_type;
-	int32		srid;
-	bool		have_srid;
-	bool		has_start;
-	bool		round_trip;
-	double		sx,
-				sy;
-	int64		n,
-				cap;
-	int64	   *id;
-	double	   *x;
-	double	   *y;
-} point_set;
+/* The doors of one walk list (core/walk.h, which also (de)serializes it). */
+typedef cm_walk_state point_set;
 
 static void
 check_route_size(int64 n)
@@ -415,66 +401,13 @@ walk_state_serialize(PG_FUNCTION_ARGS)
 
 	(void) agg_context(fcinfo, "walk_state_serialize");
 	cm_writer_init(&w);
-	cm_put_u32(&w, STATE_MAGIC);
-	cm_put_u32(&w, p->geometry_type);
-	cm_put_u8(&w, (uint8) ((p->have_srid ? 1 : 0) | (p->has_start ? 2 : 0) | (p->round_trip ? 4 : 0)));
-	cm_put_u32(&w, (uint32) p->srid);
-	cm_put_f64(&w, p->sx);
-	cm_put_f64(&w, p->sy);
-	cm_put_u32(&w, (uint32) p->n);
-	for (int64 i = 0; i < p->n; i++)
-	{
-		cm_put_u64(&w, (uint64) p->id[i]);
-		cm_put_f64(&w, p->x[i]);
-		cm_put_f64(&w, p->y[i]);
-	}
+	cm_walk_state_encode(p, &w);
 	CM_PG_CHECK(w.status, "could not serialize a walk list state");
 	out = palloc(VARHDRSZ + w.len);
 	SET_VARSIZE(out, VARHDRSZ + w.len);
 	memcpy(VARDATA(out), w.data, w.len);
 	cm_writer_free(&w);
 	PG_RETURN_BYTEA_P(out);
-}
-
-static cm_status
-read_state(cm_reader *r, point_set *p)
-{
-	uint32		magic,
-				type,
-				srid,
-				count;
-	uint8		flags;
-
-	CM_TRY(cm_get_u32(r, &magic));
-	if (magic != STATE_MAGIC)
-		return cm_fail(CM_ERR_CORRUPT, "not a walk list state");
-	CM_TRY(cm_get_u32(r, &type));
-	CM_TRY(cm_get_u8(r, &flags));
-	if (flags > 7)
-		return cm_fail(CM_ERR_CORRUPT, "bad flags");
-	CM_TRY(cm_get_u32(r, &srid));
-	CM_TRY(cm_get_f64_finite(r, &p->sx));
-	CM_TRY(cm_get_f64_finite(r, &p->sy));
-	CM_TRY(cm_get_count(r, (uint32) campaign_max_route_points, 24, &count));
-	p->geometry_type = type;
-	p->have_srid = flags & 1;
-	p->has_start = (flags & 2) != 0;
-	p->round_trip = (flags & 4) != 0;
-	p->srid = (int32) srid;
-	p->n = p->cap = count;
-	p->id = WALK_ARRAY(int64, count + 1);
-	p->x = WALK_ARRAY(double, count + 1);
-	p->y = WALK_ARRAY(double, count + 1);
-	for (uint32 i = 0; i < count; i++)
-	{
-		uint64		id;
-
-		CM_TRY(cm_get_u64(r, &id));
-		p->id[i] = (int64) id;
-		CM_TRY(cm_get_f64_finite(r, &p->x[i]));
-		CM_TRY(cm_get_f64_finite(r, &p->y[i]));
-	}
-	return cm_reader_finish(r);
 }
 
 PG_FUNCTION_INFO_V1(walk_state_deserialize);
@@ -485,10 +418,11 @@ walk_state_deserialize(PG_FUNCTION_ARGS)
 	MemoryContext old = MemoryContextSwitchTo(ctx);
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	point_set  *p = palloc0(sizeof(point_set));
-	cm_reader	r;
 
-	cm_reader_init(&r, VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in));
-	CM_PG_CHECK(read_state(&r, p), "invalid walk list state");
+	/* arrays from cm_alloc: palloc in ctx, so point_set_add can repalloc them */
+	CM_PG_CHECK(cm_walk_state_decode((const uint8_t *) VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in),
+									 (uint32) campaign_max_route_points, p),
+				"invalid walk list state");
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(p);
 }

@@ -85,7 +85,7 @@ SELECT campaign.train('ds_timeout', 'big', 'y', NULL, 'gbt', '{"trees": 5000, "h
 SQL
 )
 ms=$(echo "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)
-echo "$out" | grep -q "canceling statement due to statement timeout" || fail "timeout did not cancel: $out"
+grep -q "canceling statement due to statement timeout" <<<"$out" || fail "timeout did not cancel: $out"
 awk -v ms="$ms" 'BEGIN { exit !(ms < 2000) }' || fail "training stopped after $ms ms with a 1 s timeout"
 [ "$(q ds_src "SELECT count(*) FROM campaign.models WHERE name = 'ds_timeout'")" = 0 ] || fail "a canceled training left model rows"
 echo "datasafety: statement_timeout=1s stopped training on $BIG_ROWS rows after $ms ms, no model rows"

@@ -4,7 +4,9 @@
 #   sqlsmith  STRESS_SMITH_QUERIES random queries (default 5000) as an unprivileged role
 #   valgrind  the regression suite (STRESS_VALGRIND_TESTS, default all) on a cluster run under
 #             valgrind memcheck; fails on invalid reads/writes in campaign code
-#   cancel    the data-safety checks with a big table (STRESS_CANCEL_ROWS, default 10M rows)
+#   cancel    the data-safety checks with a big table (STRESS_CANCEL_ROWS, default 10M rows),
+#             then walk routing, turf cutting and the bandit decisions under statement_timeout
+#             (src/tools/cancel.sh; STRESS_CANCEL_CHECKS=only skips the data-safety part)
 # STRESS_TIERS picks tiers (default "fuzz sqlsmith valgrind cancel").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -121,7 +123,8 @@ run_valgrind() {
 run_cancel() {
   build_and_install
   start_cluster
-  BIG_ROWS=$STRESS_CANCEL_ROWS bash src/tools/datasafety.sh
+  [ "${STRESS_CANCEL_CHECKS:-}" = only ] || BIG_ROWS=$STRESS_CANCEL_ROWS bash src/tools/datasafety.sh
+  bash src/tools/cancel.sh
   stop_cluster
 }
 

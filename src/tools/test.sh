@@ -48,6 +48,7 @@ echo "== build and install"
 build_and_install
 start_cluster
 step regress "regression tests (PostgreSQL $PG_MAJOR on port $PGPORT)" make -s PG_CONFIG="$PG_CONFIG" installcheck
+step isolation "isolation tests: concurrent training, deploys during scoring" make -s PG_CONFIG="$PG_CONFIG" isolationcheck
 step datasafety "data safety: dump/restore, terminated and canceled training, concurrent versions" bash src/tools/datasafety.sh
 # its own cluster, with campaign in shared_preload_libraries (the main one stays without)
 step progress "training progress watched from another session (campaign preloaded)" bash src/tools/progress.sh
