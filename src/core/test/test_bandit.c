@@ -126,7 +126,7 @@ test_beta_cdf_and_quantile(void **state)
 static void
 expect_prob_best(const cm_beta *arms, size_t n, const double *ref)
 {
-	double		p[5];
+	double		p[50];
 
 	assert_int_equal(cm_prob_best(arms, n, p, NULL), CM_OK);
 	for (size_t i = 0; i < n; i++)
@@ -157,6 +157,136 @@ test_prob_best_high_precision(void **state)
 	expect_prob_best(a2, 3, r2);
 	expect_prob_best(a3, 3, r3);
 	expect_prob_best(a4, 2, r4);	/* non-integer alphas: quadrature */
+}
+
+/* An mpmath reference: P(best) of every arm and E[max rate]. */
+typedef struct pb_reference
+{
+	size_t		n;
+	const cm_beta *arms;
+	const double *prob;
+	double		emax;
+} pb_reference;
+
+/*
+ * Shapes from 1e-3 to 1e4, mixed: mass within 1e-300 of 0 or 1, huge next to tiny, 2 to 10
+ * arms (two of them on the two-arm closed form).  mpmath at 30 digits: quad of
+ * pdf_i * prod CDF_j in the logit, the CDF as x^a (1-x)^b / (a B) 2F1(a+b, 1; a+1; x) below
+ * the mean and its complement above (src/core/test/README: how they were generated).
+ */
+static const pb_reference tiny_shape_refs[] = {
+	{3, (const cm_beta[]) {{0.01, 5}, {0.05, 0.05}, {0.001, 1000}},
+	 (const double[]) {0.0747087447563947, 0.919913705005657, 0.00537755023794801},
+	 0.500857499863589},
+	{2, (const cm_beta[]) {{0.001, 0.001}, {0.5, 0.5}},
+	 (const double[]) {0.5, 0.5},
+	 0.749807249096013},
+	{3, (const cm_beta[]) {{0.001, 10000}, {0.002, 10000}, {0.001, 5000}},
+	 (const double[]) {0.249826724290732, 0.49965508512326, 0.250518190586008},
+	 4.99152820991296e-07},
+	{3, (const cm_beta[]) {{10000, 0.001}, {10000, 0.002}, {5000, 0.001}},
+	 (const double[]) {0.41684004242251, 0.166781884935703, 0.416378072641787},
+	 0.999999999999093},
+	{2, (const cm_beta[]) {{0.01, 5}, {0.011, 5.5}},
+	 (const double[]) {0.47672824921375, 0.52327175078625},
+	 0.00396151190706079},
+	{4, (const cm_beta[]) {{0.001, 1}, {0.001, 2}, {0.003, 1}, {0.002, 0.5}},
+	 (const double[]) {0.142605368946514, 0.14161429623048, 0.427816106839542, 0.287964227983465},
+	 0.00843364062828503},
+	{10, (const cm_beta[]) {{357.6, 567.1}, {2.485, 0.06782}, {0.001007, 43.62}, {1.958, 208.0}, {0.4094, 246.0}, {0.08107, 410.6}, {128.5, 0.7908}, {5.863, 59.48}, {0.02243, 7.504}, {432.4, 0.07222}},
+	 (const double[]) {3.83674855024853e-187, 0.359509514367371, 5.68815993165983e-76, 5.01364822192527e-209, 1.42935041461954e-242, 9.93154545775807e-302, 0.0116174138005982, 4.73583805393497e-82, 2.09673030586834e-22, 0.62887307183203},
+	 0.99995220241518},
+	{4, (const cm_beta[]) {{0.02, 3}, {10000, 10000}, {0.3, 0.1}, {5000, 5000}},
+	 (const double[]) {0.000371213314431663, 0.121050701986357, 0.757332970876787, 0.121245113822425},
+	 0.837787921493835},
+	{2, (const cm_beta[]) {{0.001, 1000}, {1, 5}},
+	 (const double[]) {4.99001496014349e-06, 0.99999500998504},
+	 0.16666666916002},
+	{2, (const cm_beta[]) {{0.02, 0.02}, {3, 0.001}},
+	 (const double[]) {0.0231305721753346, 0.976869427824665},
+	 0.999824850632559},
+
+};
+
+static void
+expect_reference(const pb_reference *r)
+{
+	double		p[50],
+				loss[50];
+
+	assert_int_equal(cm_prob_best(r->arms, r->n, p, NULL), CM_OK);
+	assert_int_equal(cm_expected_loss(r->arms, r->n, loss), CM_OK);
+	for (size_t i = 0; i < r->n; i++)
+	{
+		double		mean = r->arms[i].alpha / (r->arms[i].alpha + r->arms[i].beta);
+
+		/* the goal is 1e-6; the quadrature's error is about 1e-12 */
+		assert_true(fabs(p[i] - r->prob[i]) < 1e-9);
+		assert_true(fabs(loss[i] - (r->emax - mean)) < 1e-9);
+	}
+}
+
+static void
+test_prob_best_tiny_shapes(void **state)
+{
+	(void) state;
+	for (size_t k = 0; k < sizeof(tiny_shape_refs) / sizeof(tiny_shape_refs[0]); k++)
+		expect_reference(&tiny_shape_refs[k]);
+}
+
+/* Shapes down to 1e-300: each arm is a coin at 0 or 1 and a race of U^(1/a) near 0. */
+static void
+test_prob_best_vanishing_shapes(void **state)
+{
+	(void) state;
+	for (double s = 1e-20; s > 1e-301; s *= 1e-70)
+	{
+		const cm_beta arms[] = {{s, 1}, {2 * s, 1}, {s, s}};
+		double		p[3];
+
+		assert_int_equal(cm_prob_best(arms, 3, p, NULL), CM_OK);
+		/* Beta(s, s) is near 1 half the time; else 0, s, 2s race as exponentials 1 : 2 : 1/2 */
+		assert_true(fabs(p[0] - 0.125) < 1e-9);
+		assert_true(fabs(p[1] - 0.25) < 1e-9);
+		assert_true(fabs(p[2] - 0.625) < 1e-9);
+	}
+}
+
+/* sd of a Beta(a, b) */
+static double
+beta_sd(cm_beta b)
+{
+	double		s = b.alpha + b.beta;
+
+	return sqrt(b.alpha * b.beta / (s * s * (s + 1)));
+}
+
+/* Huge weights: the normal limit, up to alpha + beta = 1e12, then a clear limit error. */
+static void
+test_prob_best_huge_shapes(void **state)
+{
+	const double weights[] = {1e6, 1e8, 1e10, 5e11};
+
+	(void) state;
+	for (size_t k = 0; k < 4; k++)
+	{
+		double		w = weights[k],
+					e = 2.0 / sqrt(w);
+		const cm_beta arms[] = {{0.5 * w, 0.5 * w}, {0.5 * w * (1 + e), 0.5 * w}};
+		double		p[2],
+					m1 = arms[1].alpha / (arms[1].alpha + arms[1].beta),
+					sd = hypot(beta_sd(arms[0]), beta_sd(arms[1]));
+
+		assert_int_equal(cm_prob_best(arms, 2, p, NULL), CM_OK);
+		/* the beta's own distance from the normal is about 3e-2 / w */
+		assert_true(fabs(p[1] - cm_normal_cdf((m1 - 0.5) / sd)) < 1e-6);
+	}
+	{
+		const cm_beta arms[] = {{1, 1}, {1e13, 1e13}};
+		double		p[2];
+
+		assert_int_equal(cm_prob_best(arms, 2, p, NULL), CM_ERR_LIMIT);
+	}
 }
 
 /* The quadrature path (3 arms, one hopeless) against the two-arm closed form. */
@@ -320,6 +450,9 @@ main(void)
 		HARNESS_TEST(test_sampler_is_seeded),
 		HARNESS_TEST(test_beta_cdf_and_quantile),
 		HARNESS_TEST(test_prob_best_high_precision),
+		HARNESS_TEST(test_prob_best_tiny_shapes),
+		HARNESS_TEST(test_prob_best_vanishing_shapes),
+		HARNESS_TEST(test_prob_best_huge_shapes),
 		HARNESS_TEST(test_prob_best_quadrature_matches_closed_form),
 		HARNESS_TEST(test_prob_best_many_arms_sums_to_one),
 		HARNESS_TEST(test_expected_loss_two_uniforms),
