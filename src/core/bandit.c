@@ -83,14 +83,19 @@ cm_gamma_sample(cm_rng *rng, double shape)
 	return exp(log_gamma_sample(rng, shape));
 }
 
+/* The logit of a Beta(a, b) deviate, log X - log Y: exact where X / (X + Y) rounds to 0 or 1. */
+static double
+beta_logit_sample(cm_rng *rng, double a, double b)
+{
+	double		lx = log_gamma_sample(rng, a);
+
+	return lx - log_gamma_sample(rng, b);
+}
+
 double
 cm_beta_sample(cm_rng *rng, double a, double b)
 {
-	double		lx = log_gamma_sample(rng, a);
-	double		ly = log_gamma_sample(rng, b);
-
-	/* X / (X + Y) = 1 / (1 + Y/X), computed from the logs */
-	return 1.0 / (1.0 + exp(ly - lx));
+	return 1.0 / (1.0 + exp(-beta_logit_sample(rng, a, b)));
 }
 
 /* ---- probability to be best ------------------------------------------------------------ */
@@ -731,12 +736,13 @@ cm_expected_loss(const cm_beta *arms, size_t n, double *loss)
 cm_status
 cm_thompson(const cm_beta *arms, size_t n, cm_rng *rng, size_t *chosen)
 {
-	double		best = -1;
+	double		best = -INFINITY;
 
 	CM_TRY(cm_beta_check_arms(arms, n));
 	for (size_t i = 0; i < n; i++)
 	{
-		double		draw = cm_beta_sample(rng, arms[i].alpha, arms[i].beta);
+		/* compared as logits: shapes near 0 round many draws to exactly 0 or 1 */
+		double		draw = beta_logit_sample(rng, arms[i].alpha, arms[i].beta);
 
 		if (draw > best)
 		{

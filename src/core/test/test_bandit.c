@@ -383,6 +383,25 @@ test_thompson_and_allocation(void **state)
 	assert_int_equal(cm_allocation(arms, 3, "thompson", 0.4, w), CM_ERR_INVALID);
 }
 
+/* Two arms whose draws round to exactly 1.0: Thompson compares logits, so they split evenly. */
+static void
+test_thompson_tiny_shapes(void **state)
+{
+	const cm_beta arms[] = {{1, 1e-3}, {1, 1e-3}};
+	cm_rng		rng;
+	int			first = 0;
+	size_t		chosen;
+
+	(void) state;
+	cm_rng_seed(&rng, 9);
+	for (int i = 0; i < 2000; i++)
+	{
+		assert_int_equal(cm_thompson(arms, 2, &rng, &chosen), CM_OK);
+		first += chosen == 0;
+	}
+	assert_true(first > 900 && first < 1100);
+}
+
 static void
 test_value_remaining(void **state)
 {
@@ -556,6 +575,7 @@ main(void)
 		HARNESS_TEST(test_prob_best_many_arms_sums_to_one),
 		HARNESS_TEST(test_expected_loss_two_uniforms),
 		HARNESS_TEST(test_thompson_and_allocation),
+		HARNESS_TEST(test_thompson_tiny_shapes),
 		HARNESS_TEST(test_value_remaining),
 		HARNESS_TEST(test_bad_arms),
 		HARNESS_TEST(test_interrupt_stops_value_remaining),
