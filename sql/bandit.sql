@@ -126,6 +126,11 @@ SELECT array_agg(default_amount ORDER BY default_amount) AS defaults,
        (SELECT round(sum(p)::numeric, 9) FROM unnest(campaign.revenue_prob_best(array_agg(r ORDER BY default_amount))) p) AS total,
        (SELECT array_agg(round(l::numeric, 4)) FROM unnest(campaign.revenue_expected_loss(array_agg(r ORDER BY default_amount))) l) AS loss
 FROM (SELECT default_amount, campaign.revenue_posterior(amount) AS r FROM bandit_gifts GROUP BY default_amount) s;
+-- revenue_allocation: P(best) with a 5% floor, or top-two; sums to 1.
+SELECT (SELECT array_agg(round(w::numeric, 4)) FROM unnest(campaign.revenue_allocation(array_agg(r ORDER BY default_amount), 'thompson', 0.05)) w) AS thompson,
+       (SELECT array_agg(round(w::numeric, 4)) FROM unnest(campaign.revenue_allocation(array_agg(r ORDER BY default_amount), 'top_two', 0)) w) AS top_two,
+       (SELECT round(sum(w)::numeric, 12) FROM unnest(campaign.revenue_allocation(array_agg(r ORDER BY default_amount))) w) AS total
+FROM (SELECT default_amount, campaign.revenue_posterior(amount) AS r FROM bandit_gifts GROUP BY default_amount) s;
 -- Identical arms share P(best); one arm is surely best and loses nothing.
 SELECT (SELECT array_agg(round(p::numeric, 9)) FROM unnest(campaign.revenue_prob_best(ARRAY[ROW(3, 50, 3, 100), ROW(3, 50, 3, 100)]::campaign.revenue[])) p) AS halves,
        campaign.revenue_prob_best(ARRAY[ROW(3, 50, 3, 100)]::campaign.revenue[]) AS single,
@@ -181,6 +186,9 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best(ARRAY[ROW(1, 1, 1
 SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best(ARRAY[ROW(1, 1, 2, 'NaN')]::campaign.revenue[])$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best(ARRAY[ROW(1, 1, 1e13, 1)]::campaign.revenue[])$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_expected_loss('{}'::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_allocation(ARRAY[ROW(1, 1, 2, 1)]::campaign.revenue[], 'greedy')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_allocation(ARRAY[ROW(1, 1, 2, 1), ROW(1, 1, 2, 1)]::campaign.revenue[], 'thompson', 0.6)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_allocation(ARRAY[ROW(1, 1, 2, 1), NULL]::campaign.revenue[])$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_expected_loss(ARRAY[ROW(1, 1, 2, 1), ROW(1, -1, 2, 1)]::campaign.revenue[])$$);
 -- Forged aggregate states are refused, not trusted.
 SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_posterior_finalfn('{1,2}')$$);

@@ -822,19 +822,26 @@ cm_value_remaining(const cm_beta *arms, size_t n, double q, double *out)
 	return st;
 }
 
-cm_status
-cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor_share,
-			  double *weights)
+/* Which allocation method (top_two or thompson), and a floor every arm can get. */
+static cm_status
+allocation_args(const char *method, double floor_share, size_t n, bool *top_two)
 {
-	bool		top_two = strcmp(method, "top_two") == 0;
-
-	if (!top_two && strcmp(method, "thompson") != 0)
+	*top_two = strcmp(method, "top_two") == 0;
+	if (!*top_two && strcmp(method, "thompson") != 0)
 		return cm_fail(CM_ERR_INVALID, "unknown allocation method \"%s\"", method);
 	if (!isfinite(floor_share) || floor_share < 0 || floor_share * (double) n > 1.0)
 		return cm_fail(CM_ERR_INVALID,
 					   "floor %g is not possible for %zu arms (need 0 <= floor <= 1/arms)",
 					   floor_share, n);
-	CM_TRY(cm_prob_best(arms, n, weights, NULL));
+	return CM_OK;
+}
+
+/* Traffic weights in place from P(best): top-two if asked, then the floor; they sum to 1. */
+static void
+weights_from_prob_best(double *weights, size_t n, bool top_two, double floor_share)
+{
+	double		total = 0;
+
 	if (top_two && n > 1)
 	{
 		/* top-two Thompson, beta = 1/2: psi_i = p_i/2 + p_i/2 * sum_{j!=i} p_j / (1 - p_j) */
@@ -849,14 +856,33 @@ cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor_sh
 			weights[i] = 0.5 * weights[i] + 0.5 * weights[i] * (sum - own);
 		}
 	}
-	{
-		double		total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += weights[i];
+	for (size_t i = 0; i < n; i++)
+		weights[i] = floor_share + (1 - floor_share * (double) n) * weights[i] / total;
+}
 
-		for (size_t i = 0; i < n; i++)
-			total += weights[i];
-		for (size_t i = 0; i < n; i++)
-			weights[i] = floor_share + (1 - floor_share * (double) n) * weights[i] / total;
-	}
+cm_status
+cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor_share,
+			  double *weights)
+{
+	bool		top_two;
+
+	CM_TRY(allocation_args(method, floor_share, n, &top_two));
+	CM_TRY(cm_prob_best(arms, n, weights, NULL));
+	weights_from_prob_best(weights, n, top_two, floor_share);
+	return CM_OK;
+}
+
+cm_status
+cm_revenue_allocation(const cm_revenue *arms, size_t n, const char *method, double floor_share,
+					  double *weights)
+{
+	bool		top_two;
+
+	CM_TRY(allocation_args(method, floor_share, n, &top_two));
+	CM_TRY(cm_revenue_prob_best(arms, n, weights, NULL));
+	weights_from_prob_best(weights, n, top_two, floor_share);
 	return CM_OK;
 }
 

@@ -512,6 +512,7 @@ PG_FUNCTION_INFO_V1(revenue_posterior_finalfn);
 PG_FUNCTION_INFO_V1(bandit_revenue_per_visitor);
 PG_FUNCTION_INFO_V1(bandit_revenue_prob_best);
 PG_FUNCTION_INFO_V1(bandit_revenue_expected_loss);
+PG_FUNCTION_INFO_V1(bandit_revenue_allocation);
 
 /* Not strict: a NULL amount is a visitor who did not give. */
 Datum
@@ -629,4 +630,17 @@ bandit_revenue_expected_loss(PG_FUNCTION_ARGS)
 
 	CM_PG_CHECK(cm_revenue_expected_loss(arms, n, loss), "cannot compute revenue_expected_loss");
 	PG_RETURN_ARRAYTYPE_P(float8_array(loss, n));
+}
+
+Datum
+bandit_revenue_allocation(PG_FUNCTION_ARGS)
+{
+	size_t		n;
+	cm_revenue *arms = revenue_arms_arg(fcinfo, 0, &n);
+	char	   *method = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	double	   *w = palloc(sizeof(double) * n);
+
+	CM_PG_CHECK(cm_revenue_allocation(arms, n, method, PG_GETARG_FLOAT8(2), w),
+				"cannot compute revenue_allocation");
+	PG_RETURN_ARRAYTYPE_P(float8_array(w, n));
 }

@@ -565,6 +565,18 @@ test_revenue_prob_best_monte_carlo(void **state)
 		assert_true(fabs(loss[i] - (emax - arms[i].alpha / (arms[i].alpha + arms[i].beta) *
 									 arms[i].rate / (arms[i].shape - 1))) < 1e-9);
 	assert_true(loss[0] < loss[1] && loss[1] < loss[2]);
+	/* allocation: P(best) with the floor, or top-two; bad method and floor refused */
+	{
+		double		w[3];
+
+		assert_int_equal(cm_revenue_allocation(arms, 3, "thompson", 0.05, w), CM_OK);
+		for (size_t i = 0; i < 3; i++)
+			assert_true(fabs(w[i] - (0.05 + 0.85 * p[i])) < 1e-12);
+		assert_int_equal(cm_revenue_allocation(arms, 3, "top_two", 0, w), CM_OK);
+		assert_true(fabs(w[0] + w[1] + w[2] - 1) < 1e-12 && w[0] < p[0]);
+		assert_int_equal(cm_revenue_allocation(arms, 3, "greedy", 0, w), CM_ERR_INVALID);
+		assert_int_equal(cm_revenue_allocation(arms, 3, "thompson", 0.5, w), CM_ERR_INVALID);
+	}
 }
 
 static void
