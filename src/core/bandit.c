@@ -150,7 +150,7 @@ cmp_double(const void *a, const void *b)
 #define PANEL_TOL 1e-10
 /* Breakpoint levels per side of an arm's mode (the last one is its tail bound). */
 #define LEVELS 24
-/* Breakpoints closer than this fraction of the finer arm's spacing are merged. */
+/* Breakpoints closer than MERGE times the finer spacing their arms want are merged. */
 #define MERGE 1.5
 /* Shapes (a + b; a for a gamma) above which log densities are computed relative to the mode. */
 #define STABLE_ABOVE 1e6
