@@ -119,6 +119,26 @@ RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_s
 SET max_parallel_workers_per_gather = 0;
 SELECT p.r = (SELECT campaign.revenue_posterior(amount) FROM bandit_gifts) AS same_revenue FROM parallel_revenue p;
 RESET max_parallel_workers_per_gather;
+-- revenue_prob_best / revenue_expected_loss: one value per arm, in order; P sums to 1;
+-- the arm with the highest P(best) has the smallest expected loss.
+SELECT array_agg(default_amount ORDER BY default_amount) AS defaults,
+       (SELECT array_agg(round(p::numeric, 4)) FROM unnest(campaign.revenue_prob_best(array_agg(r ORDER BY default_amount))) p) AS p_best,
+       (SELECT round(sum(p)::numeric, 9) FROM unnest(campaign.revenue_prob_best(array_agg(r ORDER BY default_amount))) p) AS total,
+       (SELECT array_agg(round(l::numeric, 4)) FROM unnest(campaign.revenue_expected_loss(array_agg(r ORDER BY default_amount))) l) AS loss
+FROM (SELECT default_amount, campaign.revenue_posterior(amount) AS r FROM bandit_gifts GROUP BY default_amount) s;
+-- revenue_allocation: P(best) with a 5% floor, or top-two; sums to 1.
+SELECT (SELECT array_agg(round(w::numeric, 4)) FROM unnest(campaign.revenue_allocation(array_agg(r ORDER BY default_amount), 'thompson', 0.05)) w) AS thompson,
+       (SELECT array_agg(round(w::numeric, 4)) FROM unnest(campaign.revenue_allocation(array_agg(r ORDER BY default_amount), 'top_two', 0)) w) AS top_two,
+       (SELECT round(sum(w)::numeric, 12) FROM unnest(campaign.revenue_allocation(array_agg(r ORDER BY default_amount))) w) AS total
+FROM (SELECT default_amount, campaign.revenue_posterior(amount) AS r FROM bandit_gifts GROUP BY default_amount) s;
+-- Identical arms share P(best); one arm is surely best and loses nothing.
+SELECT (SELECT array_agg(round(p::numeric, 9)) FROM unnest(campaign.revenue_prob_best(ARRAY[ROW(3, 50, 3, 100), ROW(3, 50, 3, 100)]::campaign.revenue[])) p) AS halves,
+       campaign.revenue_prob_best(ARRAY[ROW(3, 50, 3, 100)]::campaign.revenue[]) AS single,
+       round((campaign.revenue_expected_loss(ARRAY[ROW(3, 50, 3, 100)]::campaign.revenue[]))[1]::numeric, 6) AS single_loss;
+-- Conversion known exactly: P(RPV1 > RPV2) is the incomplete beta I_z(20, 25), z = 100 / 212 (0.64647006).
+SELECT round((campaign.revenue_prob_best(ARRAY[ROW(1e9, 9e9, 20, 1000), ROW(8e8, 9.2e9, 25, 1400)]::campaign.revenue[]))[1]::numeric, 6) AS closed_form;
+-- prob_best for shapes near 0 (mass within 1e-16 of 0 or 1): mpmath 0.0747087448, 0.9199137050, 0.0053775502.
+SELECT array_agg(round(p::numeric, 8)) FROM unnest(campaign.prob_best(ARRAY[ROW(0.01, 5), ROW(0.05, 0.05), ROW(0.001, 1000)]::campaign.beta[])) p;
 
 -- Bad input: each is a clear error with its SQLSTATE.
 SELECT pg_temp.sqlstate_of($$SELECT campaign.prob_best('{}'::campaign.beta[])$$);
@@ -156,6 +176,20 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_posterior(a) FROM (VALUES (
 SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_per_visitor(campaign.revenue_posterior(a)) FROM (VALUES (0::float8), (NULL)) v(a)$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_per_visitor(ROW(1, 1, 2, NULL))$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_per_visitor(ROW(1, 'NaN', 2, 1))$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.prob_best(ARRAY[ROW(1, 1), ROW(1e13, 1e13)]::campaign.beta[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best('{}'::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best(ARRAY[ROW(1, 1, 2, 1), NULL]::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best(ARRAY[ROW(1, 1, NULL, 1)]::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best(ARRAY[[ROW(1, 1, 2, 1)]]::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best(ARRAY[ROW(0, 1, 2, 1)]::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best(ARRAY[ROW(1, 1, 1, 0)]::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best(ARRAY[ROW(1, 1, 2, 'NaN')]::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_prob_best(ARRAY[ROW(1, 1, 1e13, 1)]::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_expected_loss('{}'::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_allocation(ARRAY[ROW(1, 1, 2, 1)]::campaign.revenue[], 'greedy')$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_allocation(ARRAY[ROW(1, 1, 2, 1), ROW(1, 1, 2, 1)]::campaign.revenue[], 'thompson', 0.6)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_allocation(ARRAY[ROW(1, 1, 2, 1), NULL]::campaign.revenue[])$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.revenue_expected_loss(ARRAY[ROW(1, 1, 2, 1), ROW(1, -1, 2, 1)]::campaign.revenue[])$$);
 -- Forged aggregate states are refused, not trusted.
 SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_posterior_finalfn('{1,2}')$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.beta_posterior_finalfn('{1,2,NULL,1}')$$);

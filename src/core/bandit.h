@@ -115,4 +115,35 @@ cm_status	cm_revenue_state_combine(double *s, const double *o);
 /* The revenue arm {alpha, beta, shape, rate} of a revenue state. */
 cm_status	cm_revenue_state_final(const double *s, double out[4]);
 
+/* A revenue arm: conversion ~ Beta(alpha, beta), gift ~ Exponential(lambda),
+ * lambda ~ Gamma(shape, rate). */
+typedef struct cm_revenue
+{
+	double		alpha;
+	double		beta;
+	double		shape;
+	double		rate;
+} cm_revenue;
+
+/*
+ * Check one revenue arm: alpha, beta as cm_beta_check; shape > 1 and rate > 0 (CM_ERR_DATA:
+ * at least one donation), all finite.
+ */
+cm_status	cm_revenue_check(cm_revenue arm, size_t which);
+
+/*
+ * P(arm i has the highest revenue per visitor theta / lambda) for every arm, by the same
+ * adaptive quadrature as cm_prob_best over log RPV, whose density is a convolution computed
+ * by an inner quadrature.  If expected_max is not NULL it receives E[max_i RPV_i].
+ */
+cm_status	cm_revenue_prob_best(const cm_revenue *arms, size_t n, double *prob,
+								 double *expected_max);
+
+/* cm_allocation's traffic weights from the P(best) of revenue arms. */
+cm_status	cm_revenue_allocation(const cm_revenue *arms, size_t n, const char *method,
+								  double floor, double *weights);
+
+/* Expected loss of choosing each revenue arm: E[max_j RPV_j - RPV_i].  loss[n]. */
+cm_status	cm_revenue_expected_loss(const cm_revenue *arms, size_t n, double *loss);
+
 #endif

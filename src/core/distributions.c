@@ -70,6 +70,30 @@ cm_beta_cdf_logs(double x, double a, double b, double lbeta, double lx, double l
 }
 
 double
+cm_softplus(double z)
+{
+	return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
+}
+
+/*
+ * I_x(a, b) at x = 1 / (1 + e^-t).  log x and log(1 - x) come from t, so x may be far below
+ * the smallest double (shapes near 0 put most of their mass there) and 1 - x keeps its
+ * precision near 1: the upper branch uses the complement I_{1-x}(b, a) with 1 - x from t.
+ */
+double
+cm_beta_cdf_logit(double t, double a, double b, double lbeta)
+{
+	double		lx = -cm_softplus(-t),
+				ly = -cm_softplus(t),
+				x = exp(lx),
+				front = exp(a * lx + b * ly - lbeta);
+
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return fmin(1.0, front * beta_continued_fraction(x, a, b) / a);
+	return fmax(0.0, 1.0 - front * beta_continued_fraction(exp(ly), b, a) / b);
+}
+
+double
 cm_beta_cdf(double x, double a, double b)
 {
 	if (x <= 0)

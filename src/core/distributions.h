@@ -17,6 +17,15 @@ double		cm_log_beta(double a, double b);
  */
 double		cm_beta_cdf_logs(double x, double a, double b, double lbeta, double lx, double l1x);
 
+/* log(1 + e^z) without overflow or loss of precision. */
+double		cm_softplus(double z);
+
+/*
+ * CDF of Beta(a, b) at the logit t = log(x / (1 - x)), lbeta = log B(a, b): accurate where x
+ * underflows (tiny shapes) and where 1 - x rounds to 0.
+ */
+double		cm_beta_cdf_logit(double t, double a, double b, double lbeta);
+
 /* CDF of Beta(a, b) at x; a normal approximation beyond a + b = 1e7, where they agree. */
 double		cm_beta_cdf(double x, double a, double b);
 

@@ -33,15 +33,18 @@ reject_null_arms(void)
 			 errhint("Drop arms without a posterior, or give them the prior (1,1).")));
 }
 
-/* The campaign.beta[] argument argno as a palloc'd array of cm_beta, validated. */
-static cm_beta *
-arms_arg(FunctionCallInfo fcinfo, int argno, size_t *n)
+/*
+ * The float8 fields of each element of the composite array argument argno (nfields per
+ * element, into a palloc'd array), checked: one dimension, not empty, no NULLs.
+ */
+static double *
+composite_array_arg(FunctionCallInfo fcinfo, int argno, int nfields, size_t *n)
 {
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
 	Datum	   *items;
 	bool	   *nulls;
 	int			count;
-	cm_beta    *arms;
+	double	   *v;
 
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
@@ -52,23 +55,49 @@ arms_arg(FunctionCallInfo fcinfo, int argno, size_t *n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("arms must not be empty")));
-	arms = palloc(sizeof(cm_beta) * count);
+	v = palloc(sizeof(double) * nfields * count);
 	for (int i = 0; i < count; i++)
 	{
 		HeapTupleHeader tup;
-		bool		null_a,
-					null_b;
 
 		if (nulls[i])
 			reject_null_arms();
 		tup = DatumGetHeapTupleHeader(items[i]);
-		arms[i].alpha = DatumGetFloat8(GetAttributeByNum(tup, 1, &null_a));
-		arms[i].beta = DatumGetFloat8(GetAttributeByNum(tup, 2, &null_b));
-		if (null_a || null_b)
-			reject_null_arms();
+		for (int f = 0; f < nfields; f++)
+		{
+			bool		isnull;
+
+			v[i * nfields + f] = DatumGetFloat8(GetAttributeByNum(tup, f + 1, &isnull));
+			if (isnull)
+				reject_null_arms();
+		}
 	}
 	*n = (size_t) count;
+	return v;
+}
+
+/* The campaign.beta[] argument argno as a palloc'd array of cm_beta, validated. */
+static cm_beta *
+arms_arg(FunctionCallInfo fcinfo, int argno, size_t *n)
+{
+	double	   *v = composite_array_arg(fcinfo, argno, 2, n);
+	cm_beta    *arms = palloc(sizeof(cm_beta) * *n);
+
+	for (size_t i = 0; i < *n; i++)
+		arms[i] = (cm_beta) {v[2 * i], v[2 * i + 1]};
 	CM_PG_CHECK(cm_beta_check_arms(arms, *n), "invalid arms");
+	return arms;
+}
+
+/* The campaign.revenue[] argument argno as a palloc'd array of cm_revenue (checked by the core). */
+static cm_revenue *
+revenue_arms_arg(FunctionCallInfo fcinfo, int argno, size_t *n)
+{
+	double	   *v = composite_array_arg(fcinfo, argno, 4, n);
+	cm_revenue *arms = palloc(sizeof(cm_revenue) * *n);
+
+	for (size_t i = 0; i < *n; i++)
+		arms[i] = (cm_revenue) {v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]};
 	return arms;
 }
 
@@ -426,6 +455,9 @@ PG_FUNCTION_INFO_V1(revenue_posterior_transfn);
 PG_FUNCTION_INFO_V1(revenue_posterior_combinefn);
 PG_FUNCTION_INFO_V1(revenue_posterior_finalfn);
 PG_FUNCTION_INFO_V1(bandit_revenue_per_visitor);
+PG_FUNCTION_INFO_V1(bandit_revenue_prob_best);
+PG_FUNCTION_INFO_V1(bandit_revenue_expected_loss);
+PG_FUNCTION_INFO_V1(bandit_revenue_allocation);
 
 /* Not strict: a NULL amount is a visitor who did not give. */
 Datum
@@ -511,4 +543,39 @@ bandit_revenue_per_visitor(PG_FUNCTION_ARGS)
 	for (int i = 0; i < 3; i++)
 		values[i] = Float8GetDatum(out[i]);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
+
+Datum
+bandit_revenue_prob_best(PG_FUNCTION_ARGS)
+{
+	size_t		n;
+	cm_revenue *arms = revenue_arms_arg(fcinfo, 0, &n);
+	double	   *p = palloc(sizeof(double) * n);
+
+	CM_PG_CHECK(cm_revenue_prob_best(arms, n, p, NULL), "cannot compute revenue_prob_best");
+	PG_RETURN_ARRAYTYPE_P(float8_array(p, n));
+}
+
+Datum
+bandit_revenue_expected_loss(PG_FUNCTION_ARGS)
+{
+	size_t		n;
+	cm_revenue *arms = revenue_arms_arg(fcinfo, 0, &n);
+	double	   *loss = palloc(sizeof(double) * n);
+
+	CM_PG_CHECK(cm_revenue_expected_loss(arms, n, loss), "cannot compute revenue_expected_loss");
+	PG_RETURN_ARRAYTYPE_P(float8_array(loss, n));
+}
+
+Datum
+bandit_revenue_allocation(PG_FUNCTION_ARGS)
+{
+	size_t		n;
+	cm_revenue *arms = revenue_arms_arg(fcinfo, 0, &n);
+	char	   *method = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	double	   *w = palloc(sizeof(double) * n);
+
+	CM_PG_CHECK(cm_revenue_allocation(arms, n, method, PG_GETARG_FLOAT8(2), w),
+				"cannot compute revenue_allocation");
+	PG_RETURN_ARRAYTYPE_P(float8_array(w, n));
 }

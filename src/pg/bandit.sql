@@ -154,3 +154,18 @@ CREATE FUNCTION campaign.revenue_per_visitor(r campaign.revenue, OUT mean float8
 AS 'MODULE_PATHNAME', 'bandit_revenue_per_visitor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION campaign.revenue_per_visitor(campaign.revenue) IS
     'Posterior revenue per visitor: exact mean and a 95% credible interval';
+
+CREATE FUNCTION campaign.revenue_prob_best(arms campaign.revenue[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'bandit_revenue_prob_best' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.revenue_prob_best(campaign.revenue[]) IS
+    'Probability that each revenue arm has the highest revenue per visitor (quadrature, error below 1e-6)';
+
+CREATE FUNCTION campaign.revenue_expected_loss(arms campaign.revenue[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'bandit_revenue_expected_loss' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.revenue_expected_loss(campaign.revenue[]) IS
+    'Expected revenue per visitor lost by choosing each arm: E[max RPV - RPV of the arm]';
+
+CREATE FUNCTION campaign.revenue_allocation(arms campaign.revenue[], method text DEFAULT 'thompson', floor float8 DEFAULT 0.01)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'bandit_revenue_allocation' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.revenue_allocation(campaign.revenue[], text, float8) IS
+    'Traffic weights for revenue arms (thompson = P(best) of revenue per visitor, or top_two), each >= floor, summing to 1';
