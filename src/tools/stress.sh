@@ -113,6 +113,14 @@ run_valgrind() {
   ours=$(awk '/^==[0-9]+== [A-Z]/ { err = $0 } /campaign\.so|src\/(core|pg)\// { if (err != "") { print err; err = "" } }' \
            "$vgdir"/*.log | grep -cE "Invalid (read|write)|uninitialised|Conditional jump" || true)
   echo "stress: valgrind logs: $(ls "$vgdir" | wc -l) processes, $invalid invalid reads/writes in all, $ours errors with campaign code on the stack"
+  # where the others are, so a reader can judge them (PostgreSQL's own code, or a datum of ours
+  # read later by PostgreSQL)
+  if [ "$invalid" -gt 0 ]; then
+    echo "stress: the invalid reads/writes outside campaign code, by their first frames:"
+    awk '/Invalid (read|write)/ { n = 4; line = $0; sub(/^==[0-9]+== /, "", line); key = line; next }
+         n > 0 { f = $0; sub(/^==[0-9]+== +/, "", f); sub(/0x[0-9A-F]+: /, "", f); key = key " | " f; n--;
+                 if (n == 0) print key }' "$vgdir"/*.log | sort | uniq -c | sort -rn | head -10
+  fi
   if [ "$ours" -gt 0 ]; then
     awk '/campaign\.so|src\/(core|pg)\//' "$vgdir"/*.log | head -40
     echo "stress: valgrind found errors in campaign code"; exit 1
