@@ -38,7 +38,7 @@
 #define SRID_LONLAT 4326
 #define WALK_SEED 20241105		/* fixed: the same doors always give the same route */
 #define WALK_KICKS_CAP_DOORS 2500	/* kicks stop growing past this many doors (5,000 in seconds) */
-#define PLAN_ROUNDS 300
+#define PLAN_ROUNDS 2000
 #define STATE_MAGIC 0x574c4b31u	/* "WLK1" */
 
 /* An overflow-checked huge array in the current context (palloc_array is PG 16+ only). */
