@@ -1912,34 +1912,23 @@ plan_beats(const plan *s, const plan_snap *snap)
 		(s->value >= snap->value - eps && s->length < snap->length - plan_eps(s));
 }
 
-/* Whether door v lies in sector k of sectors equal angles around the start. */
-static bool
-in_sector(const plan *s, size_t v, size_t k, size_t sectors)
-{
-	double		angle = atan2(s->p->y[v] - s->p->y[s->start], s->p->x[v] - s->p->x[s->start]);
-	size_t		at = (size_t) ((angle + M_PI) / (2 * M_PI) * (double) sectors);
-
-	return at % sectors == k;
-}
-
 /*
- * A fresh start: empty the route, put in one random door of sector k that fits on its own
- * (so that each restart heads another way from the start than the greedy loop), then fill.
+ * A fresh start: empty the route, put in one random door that fits on its own (so that the
+ * restart may head another way from the start than the greedy loop), then fill.
  */
 static cm_status
-plan_restart(plan *s, plan_work *w, size_t k, size_t sectors)
+plan_restart(plan *s, plan_work *w)
 {
 	const cm_orienteering *p = s->p;
 
 	while (s->m > 1)
 		remove_at(s, 1);
 	s->length = 0;
-	for (int tries = 0; tries < 256; tries++)
+	for (int tries = 0; tries < 64; tries++)
 	{
 		size_t		v = (size_t) cm_rng_below(&s->rng, p->n);
 
-		if (p->value[v] > 0 && 2 * pdist(s, s->start, v) <= p->budget &&
-			(tries >= 128 || in_sector(s, v, k, sectors)))
+		if (p->value[v] > 0 && 2 * pdist(s, s->start, v) <= p->budget)
 		{
 			insert_at(s, 0, v);
 			s->length = route_length(s);
@@ -1995,7 +1984,7 @@ plan_improve(plan *s, plan_work *w)
 		CM_TRY(cm_check_interrupts());
 		if (round > 0 && round % per_restart == 0)
 		{
-			CM_TRY(plan_restart(s, w, round / per_restart, PLAN_RESTARTS));
+			CM_TRY(plan_restart(s, w));
 			snap_take(s, &w->run);
 			stall = 0;
 		}
