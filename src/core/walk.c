@@ -1945,19 +1945,21 @@ plan_restart(plan *s, plan_work *w)
 #define PLAN_STALL 100
 /* Independent restarts the rounds are shared among (the first from the greedy loop). */
 #define PLAN_RESTARTS 8
-/* Routes up to this many stops get every round (see plan_rounds). */
-#define PLAN_FULL_STOPS 60.0
+/* Work of a round that still gets every round: a 60-stop loop among 120 doors. */
+#define PLAN_ROUND_WORK (60.0 * (60 + 120))
 
 /*
- * A round costs about the square of the stops: past PLAN_FULL_STOPS stops of the first loop
- * the rounds are cut in that proportion (counted, never timed, so the result stays the same
- * for the same input), keeping long routes near a second.
+ * A round costs about stops x (stops + doors): 2-opt and Or-opt over the route, insertion
+ * costs of every door against it.  Past PLAN_ROUND_WORK the rounds are cut in that proportion
+ * (counted, never timed, so the result stays the same for the same input), which keeps
+ * 400 doors near a second.
  */
 static size_t
 plan_rounds(const plan *s)
 {
 	double		stops = (double) s->m,
-				scale = stops > PLAN_FULL_STOPS ? (PLAN_FULL_STOPS / stops) * (PLAN_FULL_STOPS / stops) : 1;
+				work = stops * (stops + (double) s->p->n),
+				scale = work > PLAN_ROUND_WORK ? PLAN_ROUND_WORK / work : 1;
 	size_t		rounds = (size_t) ((double) s->p->rounds * scale);
 
 	return rounds > 0 || s->p->rounds == 0 ? rounds : 1;
