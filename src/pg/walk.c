@@ -38,14 +38,15 @@
 #define SRID_LONLAT 4326
 #define WALK_SEED 20241105		/* fixed: the same doors always give the same route */
 #define WALK_KICKS_CAP_DOORS 2500	/* kicks stop growing past this many doors (5,000 in seconds) */
-#define PLAN_ROUNDS 300
+#define PLAN_ROUNDS 2000		/* walk_plan's search rounds at the default walk_effort */
+#define DEFAULT_WALK_EFFORT 40
 
 /* An overflow-checked huge array in the current context (palloc_array is PG 16+ only). */
 #define WALK_ARRAY(type, count) \
 	((type *) MemoryContextAllocHuge(CurrentMemoryContext, mul_size(sizeof(type), (Size) (count))))
 
 int			campaign_max_route_points = 100000;
-int			campaign_walk_effort = 40;
+int			campaign_walk_effort = DEFAULT_WALK_EFFORT;
 
 void
 cm_pg_walk_init(void)
@@ -59,9 +60,10 @@ cm_pg_walk_init(void)
 	DefineCustomIntVariable("campaign.walk_effort",
 							"Iterated local search kicks per door when ordering walk lists.",
 							"More is slower and closer to the best order; 0 is local search only. "
-							"Routes over 2500 doors get the kicks of 2500.",
+							"Routes over 2500 doors get the kicks of 2500. walk_plan's search "
+							"rounds scale with it too (2000 at the default 40; 0: greedy only).",
 							&campaign_walk_effort,
-							40, 0, 100000,
+							DEFAULT_WALK_EFFORT, 0, 100000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
@@ -230,6 +232,14 @@ planar_copy(const point_set *p, double **x, double **y)
 	}
 	if (p->srid == SRID_LONLAT)
 		CM_PG_CHECK(cm_walk_project_lonlat(*x, *y, (size_t) total), "could not measure distances");
+}
+
+/* walk_plan's search rounds: PLAN_ROUNDS scaled by campaign.walk_effort (the core cuts them
+ * further for large inputs, see plan_rounds in core/walk.c). */
+static size_t
+plan_rounds(void)
+{
+	return (size_t) ((int64) PLAN_ROUNDS * campaign_walk_effort / DEFAULT_WALK_EFFORT);
 }
 
 /* Kicks per node: campaign.walk_effort, spread thinner past WALK_KICKS_CAP_DOORS. */
@@ -734,7 +744,7 @@ walk_plan(PG_FUNCTION_ARGS)
 			o.value = value;
 			o.budget = budget;
 			o.seed = WALK_SEED;
-			o.rounds = PLAN_ROUNDS;
+			o.rounds = plan_rounds();
 			CM_PG_CHECK(cm_walk_orienteer(&o, stop, NULL, NULL), "could not plan the shift");
 			for (int64 i = 0; i < p.n; i++)
 				r->values[rowmap[i]] = stop[i];
