@@ -140,6 +140,10 @@ FROM campaign.walk_route_costs('SELECT * FROM costs WHERE start_vid < end_vid', 
 SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(1, ST_MakeLine(ST_MakePoint(0,0), ST_MakePoint(1,1)))$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(1, 'POINT EMPTY'::geometry)$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(1, ST_MakePoint('NaN', 1))$$);
+-- finite coordinates so large that distances overflow: refused, never a search that cannot end
+SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(i, ST_MakePoint(i, CASE WHEN i = 3 THEN 1e264 ELSE 0 END)) FROM generate_series(1, 9) i$$);
+SELECT pg_temp.sqlstate_of($$SELECT max(t) FROM (SELECT campaign.turf(ST_MakePoint(i, CASE WHEN i = 3 THEN -1e200 ELSE 0 END), 3) OVER () AS t FROM generate_series(1, 9) i) s$$);
+SELECT pg_temp.sqlstate_of($$SELECT max(s) FROM (SELECT campaign.walk_plan(ST_MakePoint(i, 0), 1, 10, ST_MakePoint(0, 1e300)) OVER () AS s FROM generate_series(1, 9) i) q$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(id, CASE WHEN id = 1 THEN ST_SetSRID(geom, 3857) ELSE geom END) FROM ring$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(id, geom, ST_SetSRID(ST_MakePoint(0, 0), 4326), true) FROM ring$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_route(id, geom, ST_MakePoint(id, 0), true) FROM ring$$);

@@ -945,6 +945,17 @@ solve(solver *s, size_t *order)
 	return CM_OK;
 }
 
+cm_status
+cm_tour_check_points(const double *x, const double *y, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(fabs(x[i]) <= CM_TOUR_MAX_COORDINATE && fabs(y[i]) <= CM_TOUR_MAX_COORDINATE))
+			return cm_fail(CM_ERR_NONFINITE,
+						   "point %zu has a coordinate that is not finite or beyond +-%g", i + 1,
+						   CM_TOUR_MAX_COORDINATE);
+	return CM_OK;
+}
+
 static cm_status
 check_problem(const cm_tour_problem *p)
 {
@@ -956,9 +967,8 @@ check_problem(const cm_tour_problem *p)
 		return cm_fail(CM_ERR_INVALID, "start node %ld out of range", p->start);
 	if (!(p->effort >= 0) || p->effort > 1e6)
 		return cm_fail(CM_ERR_INVALID, "effort must be between 0 and 1000000");
-	for (size_t i = 0; !p->matrix && i < p->n; i++)
-		if (!isfinite(p->x[i]) || !isfinite(p->y[i]))
-			return cm_fail(CM_ERR_NONFINITE, "point %zu has a non-finite coordinate", i + 1);
+	if (!p->matrix)
+		CM_TRY(cm_tour_check_points(p->x, p->y, p->n));
 	if (p->matrix)
 	{
 		size_t		cells;

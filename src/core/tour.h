@@ -42,6 +42,15 @@ typedef struct cm_tour_problem
  * order.  A closed loop returns from order[n-1] to order[0].  length (may be NULL) receives
  * the cost of the route (closing edge included when closed).
  */
+/*
+ * Coordinates are usable when finite and within +-CM_TOUR_MAX_COORDINATE: beyond that the
+ * squares in a distance overflow to infinity and the searches cannot compare lengths (no
+ * projected SRID comes near; lon/lat is projected to metres first).  CM_ERR_NONFINITE names
+ * the first point that is not.
+ */
+#define CM_TOUR_MAX_COORDINATE 1e15
+cm_status	cm_tour_check_points(const double *x, const double *y, size_t n);
+
 cm_status	cm_tour_solve(const cm_tour_problem *problem, size_t *order, double *length);
 
 /* Cost of an order under the problem's distances (closed unless open path). */

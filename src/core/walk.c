@@ -1336,6 +1336,7 @@ cm_walk_turfs(const double *x, const double *y, size_t n, size_t doors, int32_t 
 		return cm_fail(CM_ERR_INVALID, "doors per turf must be at least 1");
 	if (n == 0)
 		return CM_OK;
+	CM_TRY(cm_tour_check_points(x, y, n));
 	k = n / doors + (n % doors != 0);
 	if (k > INT32_MAX)
 		return cm_fail(CM_ERR_LIMIT, "too many turfs");
@@ -2018,9 +2019,10 @@ check_orienteering(const cm_orienteering *p)
 		return cm_fail(CM_ERR_LIMIT, "at most %d doors per plan, got %zu", CM_WALK_MAX_PLAN_DOORS, p->n);
 	if (!isfinite(p->budget) || p->budget < 0)
 		return cm_fail(CM_ERR_INVALID, "budget must be a finite number not below 0");
-	for (size_t i = 0; i <= p->n; i++)
-		if (!isfinite(p->x[i]) || !isfinite(p->y[i]))
-			return cm_fail(CM_ERR_NONFINITE, "point %zu has a non-finite coordinate", i + 1);
+	CM_TRY(cm_tour_check_points(p->x, p->y, p->n));
+	if (cm_tour_check_points(p->x + p->n, p->y + p->n, 1) != CM_OK)
+		return cm_fail(CM_ERR_NONFINITE, "the start has a coordinate that is not finite or beyond +-%g",
+					   CM_TOUR_MAX_COORDINATE);
 	for (size_t i = 0; i < p->n; i++)
 		if (!isfinite(p->value[i]) || p->value[i] < 0)
 			return cm_fail(CM_ERR_INVALID, "values must be finite and not negative");

@@ -207,6 +207,12 @@ test_tour_bad_input_and_cancel(void **state)
 	x[3] = NAN;
 	assert_int_equal(cm_tour_solve(&p, order, NULL), CM_ERR_NONFINITE);
 	x[3] = 1;
+	/* finite but beyond the coordinate bound: distances would overflow, refused */
+	y[7] = -1e200;
+	assert_int_equal(cm_tour_solve(&p, order, NULL), CM_ERR_NONFINITE);
+	y[7] = CM_TOUR_MAX_COORDINATE;
+	assert_int_equal(cm_tour_solve(&p, order, NULL), CM_OK);
+	y[7] = 1;
 	harness_interrupt_after = 0;
 	assert_int_equal(cm_tour_solve(&p, order, NULL), CM_ERR_CANCELED);
 	harness_interrupt_after = -1;
@@ -423,6 +429,29 @@ test_turfs_cancel_and_nomem(void **state)
 		assert_int_equal(harness_live_allocs, 0);
 	}
 	harness_fail_after = -1;
+}
+
+/*
+ * Coordinates near the double range (found by the fuzzer: turf cutting never settled on them,
+ * every length being infinite) are refused by turfs and plans at once.
+ */
+static void
+test_huge_coordinates_are_refused(void **state)
+{
+	double		x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 0},
+				y[9] = {1, 1, 1, 1e264, 2, 2, 2, 2, 0},
+				value[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+	int32_t		turf[8],
+				stop[8];
+	cm_orienteering o = {.n = 8, .x = x, .y = y, .value = value, .budget = 100, .seed = 1,
+	.rounds = 10};
+
+	(void) state;
+	assert_int_equal(cm_walk_turfs(x, y, 8, 3, turf), CM_ERR_NONFINITE);
+	assert_int_equal(cm_walk_orienteer(&o, stop, NULL, NULL), CM_ERR_NONFINITE);
+	y[3] = 1;
+	assert_int_equal(cm_walk_turfs(x, y, 8, 3, turf), CM_OK);
+	assert_int_equal(cm_walk_orienteer(&o, stop, NULL, NULL), CM_OK);
 }
 
 static void
@@ -678,6 +707,7 @@ main(void)
 		HARNESS_TEST(test_turfs_deterministic_and_compact),
 		HARNESS_TEST(test_turfs_follow_the_doors),
 		HARNESS_TEST(test_turfs_cancel_and_nomem),
+		HARNESS_TEST(test_huge_coordinates_are_refused),
 		HARNESS_TEST(test_orienteering_budget),
 		HARNESS_TEST(test_orienteering_small_optimum),
 		HARNESS_TEST(test_orienteering_deterministic),
