@@ -112,11 +112,7 @@ descend(const cm_forest_node *tree, uint32_t i, const double *x)
 	return 2 * i + 1 + (greater | (not_less_equal & n->missing_right));
 }
 
-/*
- * Trees walked side by side: independent walks the processor overlaps (8 measured faster than
- * 4 on the scoring benchmark, see docs/performance.md).
- */
-#define INTERLEAVE 16
+#define INTERLEAVE CM_FOREST_INTERLEAVE
 
 double
 cm_forest_sum(const cm_forest *f, const double *x, double base)
@@ -133,7 +129,7 @@ cm_forest_sum(const cm_forest *f, const double *x, double base)
 		uint32_t	at[INTERLEAVE] = {0};
 
 		for (uint32_t d = 0; d < f->depth; d++)
-#pragma GCC unroll 16
+#pragma GCC unroll 16	/* CM_FOREST_INTERLEAVE: the pragma takes a literal */
 			for (uint32_t k = 0; k < INTERLEAVE; k++)
 				at[k] = descend(tree + k * inner, at[k], x);
 		/* in tree order, as the pointer layout adds them */

@@ -602,8 +602,8 @@ test_prediction_layout_matches_the_trees(void **state)
 
 /*
  * A regression ensemble of the given depth on a smooth target, so trees grow to full depth in
- * places and stop early elsewhere; 13 trees, so scoring covers the interleaved groups and the
- * remainder.
+ * places and stop early elsewhere; two groups of interleaved trees and a remainder, so scoring
+ * covers both loops of cm_forest_sum.
  */
 static cm_model *
 deep_model(int depth, double **x, double **y)
@@ -623,7 +623,7 @@ deep_model(int depth, double **x, double **y)
 	bin_rows(*x, *y, 2000, 3, 256, &bins, &data);
 	cm_gbt_default_params(&p);
 	p.objective = CM_GBT_REGRESSION;
-	p.trees = 13;
+	p.trees = 2 * CM_FOREST_INTERLEAVE + 5;
 	p.depth = depth;
 	p.min_child_weight = 20;
 	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
