@@ -28,6 +28,36 @@ test_quantiles_of_distinct_values(void **state)
 	cm_bins_free(&bins);
 }
 
+/*
+ * The branch-free search against a plain count of the cuts below v, for every number of cuts
+ * from 0 to the most, at the cuts, between them and beyond both ends.
+ */
+static void
+test_code_counts_the_cuts_below(void **state)
+{
+	double		x[300];
+	cm_bins		bins;
+
+	(void) state;
+	for (int distinct = 1; distinct <= 300; distinct++)
+	{
+		for (int i = 0; i < distinct; i++)
+			x[i] = 3.0 * i;
+		assert_int_equal(cm_bins_fit(x, (size_t) distinct, 1, 256, &bins), CM_OK);
+		for (double v = -4; v <= 3.0 * distinct + 1; v += 0.5)
+		{
+			int			below = 0;
+
+			for (int c = 0; c < bins.n_cuts[0]; c++)
+				below += bins.cuts[c] < v;
+			assert_int_equal(cm_bins_code(&bins, 0, v), below + 1);
+		}
+		assert_int_equal(cm_bins_code(&bins, 0, -INFINITY), 1);
+		assert_int_equal(cm_bins_code(&bins, 0, INFINITY), bins.n_cuts[0] + 1);
+		cm_bins_free(&bins);
+	}
+}
+
 static void
 test_ties_get_one_bin_per_value(void **state)
 {
@@ -134,6 +164,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		HARNESS_TEST(test_quantiles_of_distinct_values),
+		HARNESS_TEST(test_code_counts_the_cuts_below),
 		HARNESS_TEST(test_ties_get_one_bin_per_value),
 		HARNESS_TEST(test_heavy_ties_keep_cuts_distinct),
 		HARNESS_TEST(test_constant_and_missing_columns),
