@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test.sh - `make test`: dependencies, build, unit tests (plain and ASan+UBSan), then against a
-# throwaway cluster that is removed afterwards: the pg_regress suite, the dashboard reflection
-# test and the SQL examples of the docs.  Ends with one "tests: N passed, N failed" line.
+# throwaway cluster that is removed afterwards: the pg_regress and isolation suites, the
+# data-safety checks, training progress on a second cluster with campaign preloaded, the
+# dashboard reflection test and the SQL examples of the docs.  Ends with one
+# "tests: N passed, N failed" line.
 # For quicker iterations while developing: TEST_STEPS picks steps (default all of: unit sanitize
 # fuzz regress isolation datasafety progress dashboards docs reference), and
 # `make test REGRESS="walk"` runs only the named pg_regress tests.
