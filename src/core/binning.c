@@ -1,21 +1,13 @@
 /* binning.c - quantile cut points and the one-byte-per-cell training matrix. */
 #include "binning.h"
 #include "memory.h"
+#include "sort.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_CUTS (CM_BINS_MAX - 2)
-
-static int
-compare_doubles(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
 
 /* Cut points of one sorted column of n finite values; returns how many. */
 static uint16_t
@@ -68,7 +60,9 @@ cm_bins_fit(const double *sample, size_t n_rows, uint32_t n_features, int max_bi
 		for (size_t i = 0; i < n_rows; i++)
 			if (!isnan(sample[i * n_features + j]))
 				column[n++] = sample[i * n_features + j];
-		qsort(column, n, sizeof(double), compare_doubles);
+		st = cm_sort_doubles(column, n);
+		if (st != CM_OK)
+			break;
 		out->n_cuts[j] = column_cuts(column, n, max_bins - 1, out->cuts + (size_t) j * MAX_CUTS);
 		st = cm_check_interrupts();
 	}

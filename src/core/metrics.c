@@ -1,9 +1,9 @@
 /* metrics.c - exact AUC (rank statistic with ties), log loss and Brier score. */
 #include "metrics.h"
 #include "memory.h"
+#include "sort.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 typedef struct scored
 {
@@ -11,15 +11,6 @@ typedef struct scored
 	double		y;
 	double		w;
 } scored;
-
-static int
-compare_scored(const void *a, const void *b)
-{
-	double		pa = ((const scored *) a)->p;
-	double		pb = ((const scored *) b)->p;
-
-	return (pa > pb) - (pa < pb);
-}
 
 /* Mann-Whitney AUC over rows sorted by p: each tie group shares its average rank. */
 static double
@@ -82,6 +73,7 @@ cm_binary_metrics_weighted(const double *p, const double *y, const double *w, si
 						   cm_binary_metrics *out)
 {
 	scored	   *rows;
+	size_t	   *order = NULL;
 	double		positives = 0,
 				total = 0,
 				logloss = 0,
@@ -90,23 +82,31 @@ cm_binary_metrics_weighted(const double *p, const double *y, const double *w, si
 	if (n == 0)
 		return cm_fail(CM_ERR_DATA, "no rows to evaluate");
 	CM_TRY(cm_alloc_array(n, sizeof(scored), (void **) &rows));
+	if (cm_alloc_array(n, sizeof(size_t), (void **) &order) != CM_OK ||
+		cm_sort_order(p, n, order) != CM_OK)
+	{
+		cm_free(rows);
+		cm_free(order);
+		return CM_ERR_NOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 	{
 		double		pi = fmin(fmax(p[i], CM_LOGLOSS_EPS), 1.0 - CM_LOGLOSS_EPS),
 					wi = w ? w[i] : 1;
 
-		rows[i] = (scored) {p[i], y[i], wi};
 		total += wi;
 		positives += wi * y[i];
 		logloss -= wi * (y[i] > 0.5 ? log(pi) : log1p(-pi));
 		brier += wi * (p[i] - y[i]) * (p[i] - y[i]);
 	}
+	for (size_t k = 0; k < n; k++)
+		rows[k] = (scored) {p[order[k]], y[order[k]], w ? w[order[k]] : 1};
+	cm_free(order);
 	if (!(total > 0))
 	{
 		cm_free(rows);
 		return cm_fail(CM_ERR_DATA, "the rows to evaluate weigh nothing");
 	}
-	qsort(rows, n, sizeof(scored), compare_scored);
 	/* unweighted: the rank statistic, exactly as before weights existed */
 	out->auc = w ? weighted_auc_of_sorted(rows, n, positives, total) :
 		auc_of_sorted(rows, n, positives);
