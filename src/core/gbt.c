@@ -2,24 +2,39 @@
 #include "gbt.h"
 #include "forest.h"
 #include "memory.h"
+#include "pool.h"
 #include "rng.h"
 
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
-#include <signal.h>
 #include <string.h>
 
 #define MAX_CUTS (CM_BINS_MAX - 2)
 #define HESS_FLOOR 1e-16		/* keeps saturated rows from zeroing the hessian */
 #define MIN_CHILD_HESS 1e-6		/* below this a side is empty up to rounding */
-#define PARALLEL_MIN_ROWS 16384	/* smaller nodes are not worth starting threads for */
+#define PARALLEL_MIN_ROWS 16384	/* smaller nodes are not worth waking the workers for */
+#define MAX_TRAIN_ROWS (UINT32_C(1) << 30)	/* keeps >= 2 gradient levels (see levels_for) */
+#define MAX_LEVELS 65536		/* finest gradient quantization on small data */
+#define LOSS_BLOCK 8192
+/*
+ * Rows ahead whose cache lines the gathering loops request (as XGBoost does): a deep node's
+ * rows are far apart, and the hardware prefetcher does not follow an index list.  Measured
+ * on 800,000 rows: histograms 1.17 -> 0.74 s, partitions 0.61 -> 0.50 s over 100 trees.
+ */
+#define HISTOGRAM_AHEAD 64
+#define PARTITION_AHEAD 128			/* holdout loss is summed in blocks of this many rows */
 
-typedef struct grad_pair
-{
-	double		g;
-	double		h;
-} grad_pair;
+/*
+ * Histograms hold quantized gradient pairs (LightGBM's quantized training, Shi et al. 2022):
+ * each row's gradient and hessian are rounded stochastically to integer multiples of a
+ * per-tree scale, and one 64-bit slot carries both sums, the gradient sum (two's complement)
+ * in the high 32 bits and the hessian sum (never negative) in the low 32.  A row then costs one
+ * integer add per feature, a histogram is half the size of a double pair, and integer sums do
+ * not depend on their order: threads can split a node's rows any way and the model is still
+ * bit-identical.  Level counts are chosen so no sum can leave its 32 bits (levels_for).
+ * Leaf values and covers are recomputed from the exact gradients.
+ */
+typedef uint64_t hist_slot;
 
 /* One pending node of the depth-first growth. */
 typedef struct pending
@@ -29,8 +44,8 @@ typedef struct pending
 	size_t		end;
 	int			depth;
 	int			hist;			/* index of its histogram in the pool */
-	double		g;
-	double		h;
+	int64_t		qg;				/* quantized gradient and hessian sums */
+	int64_t		qh;
 } pending;
 
 typedef struct split
@@ -39,9 +54,17 @@ typedef struct split
 	int			feature;
 	int			bin;
 	bool		default_left;
-	double		gl,
-				hl;
+	int64_t		qgl,			/* quantized sums of the left side */
+				qhl;
 } split;
+
+/* A leaf of the tree being grown: its node and its rows (rows[begin, end)). */
+typedef struct leaf
+{
+	uint32_t	node;
+	size_t		begin;
+	size_t		end;
+} leaf;
 
 /* Working state of one fit. */
 typedef struct row_grad
@@ -59,12 +82,24 @@ typedef struct trainer
 	size_t		n_rows;
 	size_t		total_bins;
 	size_t	   *offset;			/* per feature: first histogram slot */
-	grad_pair  *pool;			/* (depth + 2) histograms of total_bins */
+	hist_slot  *pool;			/* (depth + 2) histograms of total_bins */
+	hist_slot  *share_hist;		/* (threads - 1) more: each extra thread's part of a node */
 	int		   *free_hist;
 	int			n_free;
 	pending    *stack;
-	row_grad   *grad;			/* per row: gradient and hessian side by side (one load) */
+	leaf	   *leaves;			/* this tree's leaves, by increasing begin */
+	size_t		n_leaves;
+	row_grad   *grad;			/* per row: exact gradient and hessian */
+	hist_slot  *packed;			/* per row: the quantized pair, packed like a slot */
+	double		g_scale;		/* this tree's quantization steps */
+	double		h_scale;
+	double		g_inverse;		/* 1 / scale */
+	double		h_inverse;
+	int64_t		g_levels;		/* and largest levels (levels_for) */
+	int64_t		h_levels;
+	double		weight_bound;	/* largest weight of a training row, scale_pos_weight in */
 	double	   *margin;
+	double	   *loss_blocks;	/* holdout loss per LOSS_BLOCK rows */
 	uint32_t   *rows;			/* kept in increasing order within every node */
 	uint32_t   *scratch;		/* partition buffer for the rows going right */
 	uint8_t    *columns;		/* the codes again, feature-major: a split reads one feature
@@ -75,6 +110,7 @@ typedef struct trainer
 	size_t		n_train;
 	uint8_t    *use_feature;
 	uint32_t   *feature_order;
+	int			tree_index;		/* of the tree being grown: keys its rounding */
 	cm_rng		rng;
 	cm_gbt	   *model;
 } trainer;
@@ -350,25 +386,32 @@ cm_gbt_importance(const cm_gbt *m, double *gain, double *cover, double *splits)
 bool
 cm_gbt_fit_memory(size_t n_rows, const cm_bins *bins, int depth, size_t *bytes)
 {
-	size_t		total_bins = 0,
+	size_t		total_bins,
 				hist,
 				per_row;
 
-	for (uint32_t j = 0; j < bins->n_features; j++)
-		total_bins += (size_t) cm_bins_count(bins, j);
-	/* grad + hess floats, margin double, three row index lists, feature-major codes */
-	per_row = 2 * sizeof(float) + sizeof(double) + 3 * sizeof(uint32_t);
+	if (!cm_mul_size(bins->n_features, CM_BINS_MAX, &total_bins))
+		return false;
+	/*
+	 * exact and quantized gradient pairs, margin, three row index lists, sampled flag,
+	 * feature-major codes
+	 */
+	per_row = 2 * sizeof(float) + sizeof(hist_slot) + sizeof(double) + 3 * sizeof(uint32_t) + 1;
 	if (!cm_add_size(per_row, bins->n_features, &per_row))
 		return false;
-	return cm_mul_size(total_bins, sizeof(grad_pair) * (size_t) (depth + 2), &hist) &&
+	/* the histogram pool, one histogram per extra thread, the leaf list */
+	return cm_mul_size(total_bins, sizeof(hist_slot) * (size_t) (depth + 2 + CM_GBT_MAX_THREADS),
+					   &hist) &&
+		cm_add_size(hist, ((size_t) 1 << depth) * sizeof(leaf), &hist) &&
 		cm_mul_size(n_rows, per_row, bytes) && cm_add_size(*bytes, hist, bytes);
 }
 
 static cm_status
-check_labels(const trainer *t, const uint8_t *is_holdout, double *base)
+check_labels(trainer *t, const uint8_t *is_holdout, double *base)
 {
 	double		sum = 0,
-				weight = 0;
+				weight = 0,
+				bound = 0;
 	size_t		pos = 0,
 				n = 0;
 	const float *rw = t->data->w;
@@ -393,6 +436,7 @@ check_labels(const trainer *t, const uint8_t *is_holdout, double *base)
 			n += (w > 0);
 			if (y == 1)
 				w *= t->p->scale_pos_weight;
+			bound = w > bound ? w : bound;
 			weight += w;
 			sum += y * w;
 		}
@@ -408,6 +452,7 @@ check_labels(const trainer *t, const uint8_t *is_holdout, double *base)
 	if (t->p->objective == CM_GBT_BINARY && (pos == 0 || pos == n))
 		return cm_fail(CM_ERR_DATA, "the training rows hold only one class (%s)",
 					   pos ? "all 1" : "all 0");
+	t->weight_bound = bound;
 	*base = t->p->objective == CM_GBT_BINARY ? log((sum / weight) / (1 - sum / weight)) :
 		sum / weight;
 	return CM_OK;
@@ -430,45 +475,37 @@ feature_major_codes(const cm_binned *data, uint8_t **out)
 }
 
 static cm_status
-trainer_init(trainer *t, const cm_binned *data, const cm_bins *bins, const uint8_t *is_holdout,
-			 const cm_gbt_params *p)
+trainer_alloc(trainer *t)
 {
+	int			n_hist = t->p->depth + 2;
+	size_t		slots;
 	cm_status	st;
-	int			n_hist = p->depth + 2;
-	size_t		pool_slots;
 
-	memset(t, 0, sizeof(*t));
-	t->data = data;
-	t->bins = bins;
-	t->p = p;
-	t->nf = data->n_features;
-	t->n_rows = data->n_rows;
-	if (data->n_rows > UINT32_MAX)
-		return cm_fail(CM_ERR_LIMIT, "gbt trains on at most %u rows", UINT32_MAX);
-	cm_rng_seed(&t->rng, p->seed);
-	CM_TRY(cm_alloc_array(t->nf, sizeof(size_t), (void **) &t->offset));
-	for (uint32_t j = 0; j < t->nf; j++)
-	{
-		t->offset[j] = t->total_bins;
-		t->total_bins += (size_t) cm_bins_count(bins, j);
-	}
-	if (!cm_mul_size(t->total_bins, (size_t) n_hist, &pool_slots))
+	if (!cm_mul_size(t->total_bins, (size_t) (n_hist + t->p->threads - 1), &slots))
 		return cm_fail(CM_ERR_LIMIT, "histogram pool size overflows");
-	st = cm_alloc_array(pool_slots, sizeof(grad_pair), (void **) &t->pool);
+	st = cm_alloc_array(slots, sizeof(hist_slot), (void **) &t->pool);
+	if (st == CM_OK)
+		t->share_hist = t->pool + (size_t) n_hist * t->total_bins;
 	if (st == CM_OK)
 		st = cm_alloc_array((size_t) n_hist, sizeof(int), (void **) &t->free_hist);
 	if (st == CM_OK)
 		st = cm_alloc_array((size_t) n_hist, sizeof(pending), (void **) &t->stack);
 	if (st == CM_OK)
+		st = cm_alloc_array((size_t) 1 << t->p->depth, sizeof(leaf), (void **) &t->leaves);
+	if (st == CM_OK)
 		st = cm_alloc_array(t->n_rows, sizeof(row_grad), (void **) &t->grad);
 	if (st == CM_OK)
+		st = cm_alloc_array(t->n_rows, sizeof(hist_slot), (void **) &t->packed);
+	if (st == CM_OK)
 		st = cm_alloc_array(t->n_rows, sizeof(double), (void **) &t->margin);
+	if (st == CM_OK)
+		st = cm_alloc_array(t->n_rows / LOSS_BLOCK + 1, sizeof(double), (void **) &t->loss_blocks);
 	if (st == CM_OK)
 		st = cm_alloc_array(t->n_rows, sizeof(uint32_t), (void **) &t->rows);
 	if (st == CM_OK)
 		st = cm_alloc_array(t->n_rows, sizeof(uint32_t), (void **) &t->scratch);
 	if (st == CM_OK)
-		st = feature_major_codes(data, &t->columns);
+		st = feature_major_codes(t->data, &t->columns);
 	if (st == CM_OK)
 		st = cm_alloc_array(t->n_rows, sizeof(uint32_t), (void **) &t->train_rows);
 	if (st == CM_OK)
@@ -477,13 +514,37 @@ trainer_init(trainer *t, const cm_binned *data, const cm_bins *bins, const uint8
 		st = cm_alloc_array(t->nf, 1, (void **) &t->use_feature);
 	if (st == CM_OK)
 		st = cm_alloc_array(t->nf, sizeof(uint32_t), (void **) &t->feature_order);
-	if (st != CM_OK)
-		return st;
-	for (int i = 0; i < n_hist; i++)
+	return st;
+}
+
+static cm_status
+trainer_init(trainer *t, const cm_binned *data, const cm_bins *bins, const uint8_t *is_holdout,
+			 const cm_gbt_params *p)
+{
+	memset(t, 0, sizeof(*t));
+	t->data = data;
+	t->bins = bins;
+	t->p = p;
+	t->nf = data->n_features;
+	t->n_rows = data->n_rows;
+	if (data->n_rows > MAX_TRAIN_ROWS)
+		return cm_fail(CM_ERR_LIMIT, "gbt trains on at most %u rows", (unsigned) MAX_TRAIN_ROWS);
+	cm_rng_seed(&t->rng, p->seed);
+	CM_TRY(cm_alloc_array(t->nf, sizeof(size_t), (void **) &t->offset));
+	/* CM_BINS_MAX slots a feature, used or not: see histogram_rows */
+	for (uint32_t j = 0; j < t->nf; j++)
+		t->offset[j] = (size_t) j * CM_BINS_MAX;
+	if (!cm_mul_size(t->nf, CM_BINS_MAX, &t->total_bins))
+		return cm_fail(CM_ERR_LIMIT, "too many features");
+	CM_TRY(trainer_alloc(t));
+	for (int i = 0; i < p->depth + 2; i++)
 		t->free_hist[t->n_free++] = i;
 	for (size_t i = 0; i < t->n_rows; i++)
 		if (!is_holdout || !is_holdout[i])
+		{
 			t->train_rows[t->n_train++] = (uint32_t) i;
+			t->sampled[i] = 1;	/* every tree's rows unless subsample draws */
+		}
 	return CM_OK;
 }
 
@@ -494,10 +555,13 @@ trainer_free(trainer *t)
 	cm_free(t->pool);
 	cm_free(t->free_hist);
 	cm_free(t->stack);
+	cm_free(t->leaves);
 	cm_free(t->grad);
+	cm_free(t->packed);
 	cm_free(t->scratch);
 	cm_free(t->columns);
 	cm_free(t->margin);
+	cm_free(t->loss_blocks);
 	cm_free(t->rows);
 	cm_free(t->train_rows);
 	cm_free(t->sampled);
@@ -505,43 +569,209 @@ trainer_free(trainer *t)
 	cm_free(t->feature_order);
 }
 
-static void
-compute_gradients(trainer *t)
+/* How many shares a job over n items gets: small ones stay on the calling thread. */
+static int
+shares_for(const trainer *t, size_t n)
 {
-	/* locals, so the compiler need not reload them after each store to grad */
+	return n >= PARALLEL_MIN_ROWS ? t->p->threads : 1;
+}
+
+/* Share s of n of the items [begin, end). */
+static void
+share_range(size_t begin, size_t end, int s, int n, size_t *b, size_t *e)
+{
+	uint64_t	len = end - begin;
+
+	*b = begin + (size_t) (len * (uint64_t) s / (uint64_t) n);
+	*e = begin + (size_t) (len * (uint64_t) (s + 1) / (uint64_t) n);
+}
+
+/* ---- gradients and their quantization ---- */
+
+static inline hist_slot
+pack_pair(int64_t qg, int64_t qh)
+{
+	return ((hist_slot) qg << 32) + (hist_slot) qh;
+}
+
+static inline int64_t
+slot_g(hist_slot v)
+{
+	int64_t		high = (int64_t) (v >> 32);
+
+	return high >= INT64_C(0x80000000) ? high - INT64_C(0x100000000) : high;
+}
+
+static inline int64_t
+slot_h(hist_slot v)
+{
+	return (int64_t) (v & UINT32_C(0xFFFFFFFF));
+}
+
+/*
+ * Levels a row's gradient and hessian are quantized to: n rows of at most lg levels must sum
+ * within 31 bits (the gradient is signed), of lh levels within 32.  MAX_TRAIN_ROWS keeps lg
+ * >= 3; 800,000 rows get 2,684 gradient levels, small data MAX_LEVELS.
+ */
+static void
+levels_for(size_t n, int64_t *lg, int64_t *lh)
+{
+	uint64_t	m = n ? n : 1;
+
+	*lg = (int64_t) (INT32_MAX / m < MAX_LEVELS ? INT32_MAX / m : MAX_LEVELS);
+	*lh = (int64_t) (UINT32_MAX / m < MAX_LEVELS ? UINT32_MAX / m : MAX_LEVELS);
+}
+
+typedef struct gradient_job
+{
+	trainer    *t;
+	bool		quantize;		/* the scales are known: quantize in the same pass */
+	double		max_g[CM_POOL_MAX_SHARES];
+	double		max_h[CM_POOL_MAX_SHARES];
+	bool		finite[CM_POOL_MAX_SHARES];
+} gradient_job;
+
+/*
+ * Stochastic rounding to integer levels (unbiased: E[q] = g / scale), with the random number
+ * a hash of (seed, tree, row) so it does not depend on which thread rounds which row.
+ */
+static inline hist_slot
+quantize_pair(row_grad gr, const trainer *t, uint64_t key, uint32_t row)
+{
+	uint64_t	r = cm_rng_hash(key + row);
+	double		qg = gr.g * t->g_inverse + (double) (r >> 32) * 0x1.0p-32,
+				qh = gr.h * t->h_inverse + (double) (r & UINT32_C(0xFFFFFFFF)) * 0x1.0p-32;
+
+	/* rounding of the scaled maximum may step one level past it; NaN (reported) goes high */
+	qg = qg < (double) t->g_levels ? qg : (double) t->g_levels;
+	qg = qg > (double) -t->g_levels ? qg : (double) -t->g_levels;
+	qh = qh < (double) t->h_levels ? qh : (double) t->h_levels;
+	qh = qh > 0 ? qh : 0;
+	/* floor by truncation of a positive number: both are within +-2^31 */
+	return pack_pair((int64_t) (qg + 0x1.0p32) - (INT64_C(1) << 32), (int64_t) qh);
+}
+
+static uint64_t
+rounding_key(const trainer *t)
+{
+	return cm_rng_hash(t->p->seed ^ cm_rng_hash((uint64_t) t->tree_index));
+}
+
+/* Gradient pairs of a share of the training rows: quantized, or their largest magnitudes. */
+static void
+gradient_share(void *arg, int s, int n_shares)
+{
+	gradient_job *job = arg;
+	const trainer *t = job->t;
 	const float *y = t->data->y;
 	const float *rw = t->data->w;
 	const uint32_t *rows = t->train_rows;
 	const double *margin = t->margin;
 	row_grad   *grad = t->grad;
-	double		spw = t->p->scale_pos_weight;
-	size_t		n = t->n_train;
+	hist_slot  *packed = t->packed;
+	double		spw = t->p->scale_pos_weight,
+				max_g = 0,
+				max_h = 0;
+	bool		binary = t->p->objective == CM_GBT_BINARY,
+				finite = true;
+	uint64_t	key = rounding_key(t);
+	size_t		b,
+				e;
 
-	if (t->p->objective == CM_GBT_BINARY)
-		for (size_t k = 0; k < n; k++)
-		{
-			uint32_t	i = rows[k];
-			double		prob = sigmoid(margin[i]);
-			double		w = y[i] == 1 ? spw : 1;
+	share_range(0, t->n_train, s, n_shares, &b, &e);
+	for (size_t k = b; k < e; k++)
+	{
+		uint32_t	i = rows[k];
+		double		w = rw ? rw[i] : 1;
+		row_grad	gr;
 
-			grad[i].g = (float) ((prob - y[i]) * w);
-			grad[i].h = (float) fmax(prob * (1 - prob), HESS_FLOOR) * (float) w;
-		}
-	else
-		for (size_t k = 0; k < n; k++)
+		if (binary)
 		{
-			uint32_t	i = rows[k];
+			double		prob = sigmoid(margin[i]),
+						h = prob * (1 - prob);
 
-			grad[i].g = (float) (margin[i] - y[i]);
-			grad[i].h = 1.0f;
+			w *= y[i] == 1 ? spw : 1;
+			gr.g = (float) ((prob - y[i]) * w);
+			gr.h = (float) ((h > HESS_FLOOR ? h : HESS_FLOOR) * w);
 		}
-	/* a separate pass, so unweighted training pays nothing per row */
-	if (rw)
-		for (size_t k = 0; k < n; k++)
+		else
 		{
-			grad[rows[k]].g *= rw[rows[k]];
-			grad[rows[k]].h *= rw[rows[k]];
+			gr.g = (float) ((margin[i] - y[i]) * w);
+			gr.h = (float) w;
 		}
+		grad[i] = gr;
+		finite &= isfinite(gr.g) && isfinite(gr.h);
+		if (job->quantize)
+			packed[i] = quantize_pair(gr, t, key, i);
+		else
+		{
+			max_g = fabsf(gr.g) > max_g ? fabsf(gr.g) : max_g;
+			max_h = gr.h > max_h ? gr.h : max_h;
+		}
+	}
+	job->max_g[s] = max_g;
+	job->max_h[s] = max_h;
+	job->finite[s] = finite;
+}
+
+static void
+quantize_share(void *arg, int s, int n_shares)
+{
+	const trainer *t = arg;
+	const uint32_t *rows = t->train_rows;
+	uint64_t	key = rounding_key(t);
+	size_t		b,
+				e;
+
+	share_range(0, t->n_train, s, n_shares, &b, &e);
+	for (size_t k = b; k < e; k++)
+		t->packed[rows[k]] = quantize_pair(t->grad[rows[k]], t, key, rows[k]);
+}
+
+/* Quantization steps putting the largest magnitudes on the largest levels. */
+static void
+set_scales(trainer *t, double max_g, double max_h)
+{
+	t->g_scale = max_g > 0 ? max_g / (double) t->g_levels : 1;
+	t->h_scale = max_h > 0 ? max_h / (double) t->h_levels : 1;
+	t->g_inverse = 1 / t->g_scale;
+	t->h_inverse = 1 / t->h_scale;
+}
+
+/*
+ * This tree's gradient pairs, exact and quantized.  A binary gradient is bounded by the row's
+ * weight (|p - y| < 1, p (1 - p) <= 1/4), so its scales are known up front and one pass does
+ * both; a regression gradient is not, and its largest magnitude sets the scale.
+ */
+static cm_status
+compute_gradients(trainer *t)
+{
+	gradient_job job;
+	int			n = shares_for(t, t->n_train);
+	double		max_g = t->weight_bound,
+				max_h = t->weight_bound / 4;
+	bool		finite = true;
+
+	job.t = t;
+	job.quantize = t->p->objective == CM_GBT_BINARY;
+	levels_for(t->n_train, &t->g_levels, &t->h_levels);
+	set_scales(t, max_g, max_h);
+	cm_pool_run(gradient_share, &job, n);
+	for (int s = 0; s < n; s++)
+		finite &= job.finite[s];
+	if (!finite)
+		return cm_fail(CM_ERR_NONFINITE,
+					   "gradients overflow (labels or weights too large for the model)");
+	if (job.quantize)
+		return CM_OK;
+	for (int s = 0; s < n; s++)
+	{
+		max_g = s == 0 || job.max_g[s] > max_g ? job.max_g[s] : max_g;
+		max_h = s == 0 || job.max_h[s] > max_h ? job.max_h[s] : max_h;
+	}
+	set_scales(t, max_g, max_h);
+	cm_pool_run(quantize_share, t, n);
+	return CM_OK;
 }
 
 /* The rows of this tree (subsample) into t->rows; returns how many. */
@@ -550,8 +780,14 @@ sample_rows(trainer *t)
 {
 	size_t		n = 0;
 
+	if (t->p->subsample >= 1)
+	{
+		/* rows[] was reordered by the last tree; t->sampled was set once */
+		memcpy(t->rows, t->train_rows, t->n_train * sizeof(uint32_t));
+		return t->n_sampled = t->n_train;
+	}
 	for (size_t k = 0; k < t->n_train; k++)
-		if (t->p->subsample >= 1 || cm_rng_uniform(&t->rng) < t->p->subsample)
+		if (cm_rng_uniform(&t->rng) < t->p->subsample)
 			t->rows[n++] = t->train_rows[k];
 	memset(t->sampled, 0, t->n_rows);
 	for (size_t k = 0; k < n; k++)
@@ -588,43 +824,66 @@ sample_features(trainer *t)
 	}
 }
 
-static grad_pair *
+/* ---- histograms ---- */
+
+static hist_slot *
 hist_of(const trainer *t, int index)
 {
 	return t->pool + (size_t) index * t->total_bins;
 }
 
 /*
- * Sum the gradient pairs of rows[begin, end) into hist for features [f0, f1).  Each (feature,
- * bin) slot is summed over the rows in the same order whoever computes it, which is what
- * makes results bit-identical whatever the thread count.
+ * Add the packed pairs of rows[begin, end) into hist: one integer add per feature.  Every
+ * feature has CM_BINS_MAX slots, so a slot's address is computed, not loaded, and eight codes
+ * come from one 64-bit load.
  */
 static void
-histogram_features(const trainer *t, size_t begin, size_t end, grad_pair *restrict hist,
-				   uint32_t f0, uint32_t f1)
+histogram_rows(const trainer *t, size_t begin, size_t end, hist_slot *restrict hist)
 {
 	/* restrict locals: the glue is built with -fno-strict-aliasing, and without them every
-	 * store into hist would force the offsets and gradients to be reloaded */
+	 * store into hist would force the rows and pairs to be reloaded */
 	const uint8_t *restrict codes = t->data->codes;
 	const uint32_t *restrict rows = t->rows;
-	const size_t *restrict offset = t->offset;
-	const row_grad *restrict grad = t->grad;
-	uint32_t	nf = t->nf;
+	const hist_slot *restrict packed = t->packed;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint32_t nf = t->nf,
+				whole = nf & ~7u;
+#else
+	/* the 64-bit loads below read codes little-endian: elsewhere, one code at a time */
+	const uint32_t nf = t->nf,
+				whole = 0;
+#endif
 
 	for (size_t k = begin; k < end; k++)
 	{
 		uint32_t	i = rows[k];
 		const uint8_t *row = codes + (size_t) i * nf;
-		double		g = grad[i].g,
-					h = grad[i].h;
+		hist_slot	v = packed[i];
+		hist_slot  *restrict h = hist;
+		uint32_t	j;
 
-		for (uint32_t j = f0; j < f1; j++)
+		if (k + HISTOGRAM_AHEAD < end)
 		{
-			grad_pair  *slot = hist + offset[j] + row[j];
-
-			slot->g += g;
-			slot->h += h;
+			__builtin_prefetch(codes + (size_t) rows[k + HISTOGRAM_AHEAD] * nf);
+			__builtin_prefetch(packed + rows[k + HISTOGRAM_AHEAD]);
 		}
+
+		for (j = 0; j < whole; j += 8, h += 8 * CM_BINS_MAX)
+		{
+			uint64_t	c;
+
+			memcpy(&c, row + j, sizeof(c));
+			h[c & 0xFF] += v;
+			h[CM_BINS_MAX + ((c >> 8) & 0xFF)] += v;
+			h[2 * CM_BINS_MAX + ((c >> 16) & 0xFF)] += v;
+			h[3 * CM_BINS_MAX + ((c >> 24) & 0xFF)] += v;
+			h[4 * CM_BINS_MAX + ((c >> 32) & 0xFF)] += v;
+			h[5 * CM_BINS_MAX + ((c >> 40) & 0xFF)] += v;
+			h[6 * CM_BINS_MAX + ((c >> 48) & 0xFF)] += v;
+			h[7 * CM_BINS_MAX + (c >> 56)] += v;
+		}
+		for (; j < nf; j++, h += CM_BINS_MAX)
+			h[row[j]] += v;
 	}
 }
 
@@ -633,62 +892,41 @@ typedef struct histogram_job
 	const trainer *t;
 	size_t		begin;
 	size_t		end;
-	grad_pair  *hist;
-	uint32_t	f0;
-	uint32_t	f1;
+	hist_slot  *hist;
 } histogram_job;
 
-/* Worker thread body: pure computation, no allocation, no hooks. */
-static void *
-histogram_worker(void *arg)
+/* Share 0 sums its rows into the node's histogram, share s into extra histogram s - 1. */
+static void
+histogram_share(void *arg, int s, int n_shares)
 {
 	histogram_job *job = arg;
+	const trainer *t = job->t;
+	hist_slot  *hist = s == 0 ? job->hist : t->share_hist + (size_t) (s - 1) * t->total_bins;
+	size_t		b,
+				e;
 
-	histogram_features(job->t, job->begin, job->end, job->hist, job->f0, job->f1);
-	return NULL;
+	memset(hist, 0, t->total_bins * sizeof(hist_slot));
+	share_range(job->begin, job->end, s, n_shares, &b, &e);
+	histogram_rows(t, b, e, hist);
 }
 
-/*
- * Split the features among up to t->p->threads threads.  Workers start with every signal
- * blocked, so the host's signal handlers (PostgreSQL's) only ever run on the calling thread.
- * If a thread cannot be started, the calling thread does its share.
- */
 static void
-build_histogram(const trainer *t, size_t begin, size_t end, grad_pair *hist)
+build_histogram(const trainer *t, size_t begin, size_t end, hist_slot *hist)
 {
-	int			n_threads = t->p->threads;
-	histogram_job jobs[CM_GBT_MAX_THREADS];
-	pthread_t	ids[CM_GBT_MAX_THREADS];
-	bool		started[CM_GBT_MAX_THREADS] = {false};
-	sigset_t	all,
-				old;
+	histogram_job job = {t, begin, end, hist};
+	int			n = shares_for(t, end - begin);
 
-	memset(hist, 0, t->total_bins * sizeof(grad_pair));
-	if ((uint32_t) n_threads > t->nf)
-		n_threads = (int) t->nf;
-	if (n_threads <= 1 || end - begin < PARALLEL_MIN_ROWS)
+	cm_pool_run(histogram_share, &job, n);
+	for (int s = 1; s < n; s++)
 	{
-		histogram_features(t, begin, end, hist, 0, t->nf);
-		return;
-	}
-	for (int k = 0; k < n_threads; k++)
-		jobs[k] = (histogram_job) {t, begin, end, hist,
-			(uint32_t) ((uint64_t) t->nf * k / n_threads),
-		(uint32_t) ((uint64_t) t->nf * (k + 1) / n_threads)};
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (int k = 1; k < n_threads; k++)
-		started[k] = pthread_create(&ids[k], NULL, histogram_worker, &jobs[k]) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	histogram_worker(&jobs[0]);
-	for (int k = 1; k < n_threads; k++)
-	{
-		if (started[k])
-			pthread_join(ids[k], NULL);
-		else
-			histogram_worker(&jobs[k]);
+		const hist_slot *part = t->share_hist + (size_t) (s - 1) * t->total_bins;
+
+		for (size_t b = 0; b < t->total_bins; b++)
+			hist[b] += part[b];
 	}
 }
+
+/* ---- splits ---- */
 
 static double
 leaf_score(double g, double h, double lambda)
@@ -696,79 +934,88 @@ leaf_score(double g, double h, double lambda)
 	return g * g / (h + lambda);
 }
 
-/* Consider one candidate (left sums gl, hl) and keep it if it beats *best. */
+/* Consider one candidate (left sums ql) of a node (sums qn); keep it if it beats *best. */
 static void
-consider(const cm_gbt_params *p, double g, double h, double gl, double hl, int feature,
+consider(const trainer *t, int64_t qg, int64_t qh, int64_t qgl, int64_t qhl, int feature,
 		 int bin, bool default_left, split *best)
 {
-	double		gr = g - gl,
-				hr = h - hl,
+	const cm_gbt_params *p = t->p;
+	double		gl = (double) qgl * t->g_scale,
+				hl = (double) qhl * t->h_scale,
+				gr = (double) (qg - qgl) * t->g_scale,
+				hr = (double) (qh - qhl) * t->h_scale,
 				floor = p->min_child_weight > MIN_CHILD_HESS ? p->min_child_weight : MIN_CHILD_HESS,
 				gain;
 
 	if (hl < floor || hr < floor)
 		return;
 	gain = 0.5 * (leaf_score(gl, hl, p->lambda) + leaf_score(gr, hr, p->lambda) -
-				  leaf_score(g, h, p->lambda)) - p->gamma;
+				  leaf_score(gl + gr, hl + hr, p->lambda)) - p->gamma;
 	if (gain > best->gain)
 	{
 		best->gain = gain;
 		best->feature = feature;
 		best->bin = bin;
 		best->default_left = default_left;
-		best->gl = gl;
-		best->hl = hl;
+		best->qgl = qgl;
+		best->qhl = qhl;
 	}
 }
 
-/* Best split of feature j given the node's histogram and totals. */
+/* Best split of feature j given the node's histogram and sums. */
 static void
-best_split_of_feature(const trainer *t, const grad_pair *hist, uint32_t j, double g, double h,
+best_split_of_feature(const trainer *t, const hist_slot *hist, uint32_t j, const pending *e,
 					  split *best)
 {
-	const grad_pair *f = hist + t->offset[j];
+	const hist_slot *f = hist + t->offset[j];
 	int			nb = cm_bins_count(t->bins, j);
-	double		gl = 0,
+	int64_t		mg = slot_g(f[0]),
+				mh = slot_h(f[0]),
+				gl = 0,
 				hl = 0;
+	bool		has_missing = mg != 0 || mh != 0;
 
 	for (int b = 1; b < nb; b++)
 	{
-		gl += f[b].g;
-		hl += f[b].h;
+		gl += slot_g(f[b]);
+		hl += slot_h(f[b]);
 		/*
 		 * Missing to the right.  A node without missing rows learns nothing about them:
 		 * send future ones to the heavier side.
 		 */
-		consider(t->p, g, h, gl, hl, (int) j, b, f[0].h == 0 && hl >= h - hl, best);
-		if (f[0].h > 0 && b < nb - 1)
-			consider(t->p, g, h, gl + f[0].g, hl + f[0].h, (int) j, b, true, best);
+		consider(t, e->qg, e->qh, gl, hl, (int) j, b, !has_missing && hl >= e->qh - hl, best);
+		if (has_missing && b < nb - 1)
+			consider(t, e->qg, e->qh, gl + mg, hl + mh, (int) j, b, true, best);
 	}
 }
 
 static split
-find_split(const trainer *t, const grad_pair *hist, double g, double h)
+find_split(const trainer *t, const pending *e)
 {
+	const hist_slot *hist = hist_of(t, e->hist);
 	split		best = {0, -1, 0, false, 0, 0};
 
 	for (uint32_t j = 0; j < t->nf; j++)
 		if (t->use_feature[j])
-			best_split_of_feature(t, hist, j, g, h, &best);
+			best_split_of_feature(t, hist, j, e, &best);
 	return best;
 }
 
+/* ---- partitioning ---- */
+
 /*
- * Partition rows[begin, end) so the rows going left come first; returns the boundary.  Stable
- * and branch-free: every row is written to both sides and only the counter of its side
- * advances, so there is no mispredicted branch per row, and each node's rows stay in
- * increasing order, which keeps the histogram loops' reads of codes and gradients moving
- * forward through memory.
+ * Partition rows[begin, end) stably: the rows going left packed from rows[begin], those going
+ * right into scratch[begin ...]; returns how many go left.  Branch-free: every row is written
+ * to both sides and only the counter of its side advances, so there is no mispredicted branch
+ * per row, and each node's rows stay in increasing order, which keeps the histogram loops'
+ * reads of codes and gradients moving forward through memory.
  */
 static size_t
-partition_rows(trainer *t, size_t begin, size_t end, const cm_gbt_node *node)
+partition_range(const trainer *t, size_t begin, size_t end, const cm_gbt_node *node)
 {
 	const uint8_t *restrict column = t->columns + (size_t) node->feature * t->n_rows;
 	uint32_t   *restrict rows = t->rows + begin;
-	uint32_t   *restrict right = t->scratch;
+	uint32_t   *restrict right = t->scratch + begin;
 	const uint32_t bin = node->bin,
 				missing_left = node->default_left ? 1 : 0;
 	size_t		n_left = 0,
@@ -780,14 +1027,70 @@ partition_rows(trainer *t, size_t begin, size_t end, const cm_gbt_node *node)
 		uint32_t	c = column[r];
 		uint32_t	left = ((c != 0) & (c <= bin)) | ((c == 0) & missing_left);
 
+		if (k + PARTITION_AHEAD < end - begin)
+			__builtin_prefetch(column + rows[k + PARTITION_AHEAD]);
 		rows[n_left] = r;		/* n_left <= k: row k has been read */
 		right[n_right] = r;
 		n_left += left;
 		n_right += left ^ 1;
 	}
-	memcpy(rows + n_left, right, n_right * sizeof(uint32_t));
-	return begin + n_left;
+	return n_left;
 }
+
+typedef struct partition_job
+{
+	const trainer *t;
+	size_t		begin;
+	size_t		end;
+	const cm_gbt_node *node;
+	size_t		n_left[CM_POOL_MAX_SHARES];
+} partition_job;
+
+static void
+partition_share(void *arg, int s, int n_shares)
+{
+	partition_job *job = arg;
+	size_t		b,
+				e;
+
+	share_range(job->begin, job->end, s, n_shares, &b, &e);
+	job->n_left[s] = partition_range(job->t, b, e, job->node);
+}
+
+/* Partition rows[begin, end) by node's split, left rows first; returns the boundary. */
+static size_t
+partition_rows(trainer *t, size_t begin, size_t end, const cm_gbt_node *node)
+{
+	partition_job job = {t, begin, end, node, {0}};
+	int			n = shares_for(t, end - begin);
+	size_t		at = begin,
+				mid,
+				b,
+				e;
+
+	cm_pool_run(partition_share, &job, n);
+	/* each share's left rows right after the previous share's (a move down: memmove) */
+	for (int s = 0; s < n; s++)
+	{
+		share_range(begin, end, s, n, &b, &e);
+		if (at != b)
+			memmove(t->rows + at, t->rows + b, job.n_left[s] * sizeof(uint32_t));
+		at += job.n_left[s];
+	}
+	mid = at;
+	for (int s = 0; s < n; s++)
+	{
+		size_t		n_right;
+
+		share_range(begin, end, s, n, &b, &e);
+		n_right = e - b - job.n_left[s];
+		memcpy(t->rows + at, t->scratch + b, n_right * sizeof(uint32_t));
+		at += n_right;
+	}
+	return mid;
+}
+
+/* ---- growing a tree ---- */
 
 static double
 split_threshold(const cm_bins *bins, int feature, int bin)
@@ -796,15 +1099,6 @@ split_threshold(const cm_bins *bins, int feature, int bin)
 	if (bin >= bins->n_cuts[feature] + 1)
 		return DBL_MAX;
 	return bins->cuts[(size_t) feature * MAX_CUTS + (size_t) (bin - 1)];
-}
-
-static void
-make_leaf(trainer *t, cm_gbt_node *node, double g, double h)
-{
-	node->feature = -1;
-	/* an empty root (every row left out by subsample) with lambda 0 would be 0/0 */
-	node->value = h + t->p->lambda > 0 ? -g / (h + t->p->lambda) * t->p->learning_rate : 0;
-	node->cover = h;
 }
 
 /*
@@ -820,9 +1114,9 @@ split_node(trainer *t, size_t tree_start, pending e, const split *s, int *sp)
 	uint32_t	left = (uint32_t) (t->model->n_nodes - tree_start);
 	pending		l,
 				r,
-				*small,
-				*large;
-	grad_pair  *hs,
+			   *small,
+			   *large;
+	hist_slot  *hs,
 			   *hp;
 
 	CM_TRY(reserve_nodes(t->model, 2));
@@ -832,14 +1126,21 @@ split_node(trainer *t, size_t tree_start, pending e, const split *s, int *sp)
 	node->default_left = s->default_left;
 	node->threshold = split_threshold(t->bins, s->feature, s->bin);
 	node->gain = s->gain;
-	node->cover = e.h;
 	node->left = left;
 	node->right = left + 1;
 	memset(&t->model->nodes[t->model->n_nodes], 0, 2 * sizeof(cm_gbt_node));
 	t->model->n_nodes += 2;
 	mid = partition_rows(t, e.begin, e.end, node);
-	l = (pending) {left, e.begin, mid, e.depth + 1, -1, s->gl, s->hl};
-	r = (pending) {left + 1, mid, e.end, e.depth + 1, -1, e.g - s->gl, e.h - s->hl};
+	l = (pending) {left, e.begin, mid, e.depth + 1, -1, s->qgl, s->qhl};
+	r = (pending) {left + 1, mid, e.end, e.depth + 1, -1, e.qg - s->qgl, e.qh - s->qhl};
+	if (l.depth >= t->p->depth)
+	{
+		/* the children will be leaves: no histogram for them */
+		t->free_hist[t->n_free++] = e.hist;
+		t->stack[(*sp)++] = r;
+		t->stack[(*sp)++] = l;
+		return CM_OK;
+	}
 	small = (mid - e.begin <= e.end - mid) ? &l : &r;
 	large = small == &l ? &r : &l;
 	small->hist = t->free_hist[--t->n_free];
@@ -848,13 +1149,72 @@ split_node(trainer *t, size_t tree_start, pending e, const split *s, int *sp)
 	hp = hist_of(t, large->hist);
 	build_histogram(t, small->begin, small->end, hs);
 	for (size_t b = 0; b < t->total_bins; b++)
-	{
-		hp[b].g -= hs[b].g;
-		hp[b].h -= hs[b].h;
-	}
+		hp[b] -= hs[b];
 	t->stack[(*sp)++] = r;
 	t->stack[(*sp)++] = l;
 	return CM_OK;
+}
+
+/*
+ * A leaf's value from the exact (not quantized) sums of its rows, and the margins of its rows.
+ * Leaves are whole to one share, each summed in row order: the same bits on any thread count.
+ */
+static void
+leaves_share(void *arg, int s, int n_shares)
+{
+	trainer    *t = arg;
+	cm_gbt_node *nodes = t->model->nodes + t->model->tree_start[t->model->n_trees];
+	const double lambda = t->p->lambda;
+
+	for (size_t k = 0; k < t->n_leaves; k++)
+	{
+		const leaf *lf = &t->leaves[k];
+		cm_gbt_node *node = &nodes[lf->node];
+		double		g = 0,
+					h = 0;
+
+		if (t->n_sampled > 0 &&
+			(int) ((uint64_t) lf->begin * (uint64_t) n_shares / t->n_sampled) != s)
+			continue;
+		if (t->n_sampled == 0 && s != 0)
+			continue;
+		for (size_t r = lf->begin; r < lf->end; r++)
+		{
+			g += t->grad[t->rows[r]].g;
+			h += t->grad[t->rows[r]].h;
+		}
+		node->feature = -1;
+		/* an empty root (every row left out by subsample) with lambda 0 would be 0/0 */
+		node->value = h + lambda > 0 ? -g / (h + lambda) * t->p->learning_rate : 0;
+		node->cover = h;
+		for (size_t r = lf->begin; r < lf->end; r++)
+			t->margin[t->rows[r]] += node->value;
+	}
+}
+
+/* Leaf values and margins, then every split's cover as the sum of its children's. */
+static void
+finish_tree(trainer *t, size_t tree_start)
+{
+	cm_gbt_node *nodes = t->model->nodes + tree_start;
+
+	cm_pool_run(leaves_share, t, shares_for(t, t->n_sampled));
+	/* children come after their parent: a backward pass sees them first */
+	for (size_t k = t->model->n_nodes - tree_start; k-- > 0;)
+		if (nodes[k].feature >= 0)
+			nodes[k].cover = nodes[nodes[k].left].cover + nodes[nodes[k].right].cover;
+}
+
+/* The quantized sums of a whole node: every row is in exactly one bin of feature 0. */
+static void
+node_sums(const trainer *t, const hist_slot *hist, int64_t *qg, int64_t *qh)
+{
+	hist_slot	sum = 0;
+
+	for (int b = 0; b < cm_bins_count(t->bins, 0); b++)
+		sum += hist[b];
+	*qg = slot_g(sum);
+	*qh = slot_h(sum);
 }
 
 static cm_status
@@ -862,23 +1222,16 @@ grow_tree(trainer *t)
 {
 	size_t		n = sample_rows(t);
 	size_t		tree_start = t->model->n_nodes;
-	double		g = 0,
-				h = 0;
 	int			sp = 0;
 	pending		root = {0, 0, n, 0, 0, 0, 0};
 
 	sample_features(t);
 	CM_TRY(reserve_nodes(t->model, 1));
 	memset(&t->model->nodes[t->model->n_nodes++], 0, sizeof(cm_gbt_node));
-	for (size_t k = 0; k < n; k++)
-	{
-		g += t->grad[t->rows[k]].g;
-		h += t->grad[t->rows[k]].h;
-	}
-	root.g = g;
-	root.h = h;
+	t->n_leaves = 0;
 	root.hist = t->free_hist[--t->n_free];
 	build_histogram(t, 0, n, hist_of(t, root.hist));
+	node_sums(t, hist_of(t, root.hist), &root.qg, &root.qh);
 	t->stack[sp++] = root;
 	while (sp > 0)
 	{
@@ -887,109 +1240,166 @@ grow_tree(trainer *t)
 
 		CM_TRY(cm_check_interrupts());
 		if (e.depth < t->p->depth && e.end - e.begin >= 2)
-			s = find_split(t, hist_of(t, e.hist), e.g, e.h);
+			s = find_split(t, &e);
 		if (s.feature >= 0)
 			CM_TRY(split_node(t, tree_start, e, &s, &sp));
 		else
 		{
-			cm_gbt_node *leaf = &t->model->nodes[tree_start + e.node];
-			double		value;
-
-			make_leaf(t, leaf, e.g, e.h);
-			value = leaf->value;
-			t->free_hist[t->n_free++] = e.hist;
-			/* the leaf's rows are known: no need to walk the tree for them */
-			for (size_t k = e.begin; k < e.end; k++)
-				t->margin[t->rows[k]] += value;
+			/* depth-first, left child first: leaves come in increasing row order */
+			t->leaves[t->n_leaves++] = (leaf) {e.node, e.begin, e.end};
+			if (e.hist >= 0)
+				t->free_hist[t->n_free++] = e.hist;
 		}
 	}
+	finish_tree(t, tree_start);
 	return close_tree(t->model);
 }
 
-static void
-add_tree_to_margins(trainer *t, uint32_t tree)
-{
-	const cm_gbt_node *nodes = t->model->nodes + t->model->tree_start[tree];
+/* ---- margins and the holdout loss ---- */
 
-	for (size_t i = 0; i < t->n_rows; i++)
-		t->margin[i] += tree_value_codes(nodes, t->data->codes + i * t->nf);
+typedef struct margin_job
+{
+	trainer    *t;
+	uint32_t	tree_from;		/* add trees [tree_from, tree_to) */
+	uint32_t	tree_to;
+	bool		unsampled_only; /* only to rows the newest tree was not grown on */
+	bool		reset;			/* start from the base score */
+} margin_job;
+
+static void
+margin_share(void *arg, int s, int n_shares)
+{
+	const margin_job *job = arg;
+	trainer    *t = job->t;
+	const cm_gbt *m = t->model;
+	size_t		b,
+				e;
+
+	share_range(0, t->n_rows, s, n_shares, &b, &e);
+	for (size_t i = b; i < e; i++)
+	{
+		const uint8_t *codes = t->data->codes + i * t->nf;
+
+		if (job->unsampled_only && t->sampled[i])
+			continue;
+		if (job->reset)
+			t->margin[i] = m->base_score;
+		for (uint32_t k = job->tree_from; k < job->tree_to; k++)
+			t->margin[i] += tree_value_codes(m->nodes + m->tree_start[k], codes);
+	}
 }
 
 /* Add the newest tree's output to the rows it was not grown on (holdout, subsampled out). */
 static void
 add_tree_to_other_margins(trainer *t)
 {
-	uint32_t	tree = t->model->n_trees - 1;
-	const cm_gbt_node *nodes = t->model->nodes + t->model->tree_start[tree];
+	margin_job	job = {t, t->model->n_trees - 1, t->model->n_trees, true, false};
 
 	if (t->n_sampled == t->n_rows)
 		return;
-	for (size_t i = 0; i < t->n_rows; i++)
-		if (!t->sampled[i])
-			t->margin[i] += tree_value_codes(nodes, t->data->codes + i * t->nf);
+	cm_pool_run(margin_share, &job, shares_for(t, t->n_rows));
 }
 
-/* The (weighted) mean loss over the holdout rows. */
-static double
-holdout_loss(const trainer *t, const uint8_t *is_holdout)
+typedef struct loss_job
 {
+	trainer    *t;
+	const uint8_t *is_holdout;
+} loss_job;
+
+/* The (weighted) loss of the holdout rows of some LOSS_BLOCK blocks, and their weight. */
+static void
+loss_share(void *arg, int s, int n_shares)
+{
+	const loss_job *job = arg;
+	trainer    *t = job->t;
 	const float *rw = t->data->w;
-	double		sum = 0,
-				n = 0;
+	size_t		n_blocks = (t->n_rows + LOSS_BLOCK - 1) / LOSS_BLOCK,
+				b0,
+				b1;
+
+	share_range(0, n_blocks, s, n_shares, &b0, &b1);
+	for (size_t b = b0; b < b1; b++)
+	{
+		size_t		end = (b + 1) * LOSS_BLOCK < t->n_rows ? (b + 1) * LOSS_BLOCK : t->n_rows;
+		double		sum = 0;
+
+		for (size_t i = b * LOSS_BLOCK; i < end; i++)
+		{
+			double		y = t->data->y[i],
+						m = t->margin[i],
+						w = rw ? rw[i] : 1,
+						loss;
+
+			if (!job->is_holdout[i])
+				continue;
+			if (t->p->objective == CM_GBT_BINARY)
+				/* log(1 + e^m) - y m, computed without overflow */
+				loss = (m > 0 ? m + log1p(exp(-m)) : log1p(exp(m))) - y * m;
+			else
+				loss = (m - y) * (m - y);
+			sum += w * loss;
+		}
+		t->loss_blocks[b] = sum;
+	}
+}
+
+/* The (weighted) mean loss over the holdout rows, summed block by block in row order. */
+static double
+holdout_loss(trainer *t, const uint8_t *is_holdout, double holdout_weight)
+{
+	loss_job	job = {t, is_holdout};
+	size_t		n_blocks = (t->n_rows + LOSS_BLOCK - 1) / LOSS_BLOCK;
+	double		sum = 0;
+
+	cm_pool_run(loss_share, &job, shares_for(t, t->n_rows));
+	for (size_t b = 0; b < n_blocks; b++)
+		sum += t->loss_blocks[b];
+	return holdout_weight > 0 ? sum / holdout_weight : NAN;
+}
+
+static double
+holdout_weight(const trainer *t, const uint8_t *is_holdout)
+{
+	double		n = 0;
 
 	for (size_t i = 0; i < t->n_rows; i++)
-	{
-		double		y = t->data->y[i],
-					m = t->margin[i],
-					w = rw ? rw[i] : 1,
-					loss;
-
-		if (!is_holdout[i])
-			continue;
-		n += w;
-		if (t->p->objective == CM_GBT_BINARY)
-			/* log(1 + e^m) - y m, computed without overflow */
-			loss = (m > 0 ? m + log1p(exp(-m)) : log1p(exp(m))) - y * m;
-		else
-			loss = (m - y) * (m - y);
-		sum += w * loss;
-	}
-	return n > 0 ? sum / n : NAN;
+		if (is_holdout[i])
+			n += t->data->w ? t->data->w[i] : 1;
+	return n;
 }
 
 /* Keep the first `keep` trees and recompute the margins. */
 static void
 truncate_model(trainer *t, uint32_t keep)
 {
-	cm_gbt	   *m = t->model;
+	margin_job	job = {t, 0, keep, false, true};
 
-	m->n_trees = keep;
-	m->n_nodes = m->tree_start[keep];
-	for (size_t i = 0; i < t->n_rows; i++)
-		t->margin[i] = m->base_score;
-	for (uint32_t k = 0; k < keep; k++)
-		add_tree_to_margins(t, k);
+	t->model->n_trees = keep;
+	t->model->n_nodes = t->model->tree_start[keep];
+	cm_pool_run(margin_share, &job, shares_for(t, t->n_rows));
 }
 
 static cm_status
 boost(trainer *t, const uint8_t *is_holdout, cm_gbt_info *info)
 {
-	bool		stopping = t->p->early_stopping_rounds > 0 && is_holdout &&
-		t->n_train < t->n_rows;
-	double		best = INFINITY;
+	bool		has_holdout = is_holdout && t->n_train < t->n_rows;
+	bool		stopping = t->p->early_stopping_rounds > 0 && has_holdout;
+	double		best = INFINITY,
+				weight = has_holdout ? holdout_weight(t, is_holdout) : 0;
 	int			best_trees = 0;
 
 	for (int k = 0; k < t->p->trees; k++)
 	{
-		compute_gradients(t);
+		t->tree_index = k;
+		CM_TRY(compute_gradients(t));
 		CM_TRY(grow_tree(t));
 		add_tree_to_other_margins(t);
 		info->trees_built = k + 1;
 		if (t->p->progress)
 			t->p->progress(t->p->progress_arg, k + 1, t->p->trees);
-		if (is_holdout && t->n_train < t->n_rows)
+		if (has_holdout)
 		{
-			double		loss = holdout_loss(t, is_holdout);
+			double		loss = holdout_loss(t, is_holdout, weight);
 
 			if (loss < best)
 			{

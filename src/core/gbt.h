@@ -4,9 +4,13 @@
  * Training: second-order boosting (XGBoost's gain with L2 `lambda`, `gamma` and
  * `min_child_weight`), per-feature histograms of gradient and hessian sums, the smaller child's
  * histogram built from its rows and the sibling's derived by subtraction, rows partitioned in
- * place per node, depth-first growth so at most depth + 2 histograms are alive.  Missing values
- * are bin 0; each split learns whether they go left or right.  Randomness (row subsample,
- * per-tree column sample) comes from the seeded cm_rng, so a seed gives one model.
+ * place per node, depth-first growth so at most depth + 2 histograms are alive.  Histograms sum
+ * gradients quantized per tree to integer levels with unbiased stochastic rounding (thousands
+ * of levels at a million rows), so they are exact integers whatever the order of the rows:
+ * `threads` threads (pool.h) split every node's rows and the model is bit-identical for any
+ * thread count; leaf values use the exact gradients.  Missing values are bin 0; each split
+ * learns whether they go left or right.  Randomness (row subsample, per-tree column sample,
+ * the rounding) comes from the seed, so a seed gives one model.
  *
  * Stored body (little-endian), after the model container header:
  *   u8  objective     1 binary (logistic loss, output a probability), 2 regression
@@ -99,8 +103,8 @@ typedef struct cm_gbt_params
 	int			early_stopping_rounds;	/* 0 off; else stop after this many trees without
 										 * holdout improvement and keep the best */
 	uint64_t	seed;
-	int			threads;		/* 1 .. CM_GBT_MAX_THREADS: histogram builders; the model does
-								 * not depend on it */
+	int			threads;		/* 1 .. CM_GBT_MAX_THREADS: threads sharing each step; the
+								 * model does not depend on it */
 	/* optional: called on the calling thread after each tree */
 	void		(*progress) (void *arg, int trees_done, int trees_total);
 	void	   *progress_arg;

@@ -28,6 +28,12 @@ uint64_t	cm_rng_below(cm_rng *rng, uint64_t bound);
 /* Standard normal deviate (Marsaglia polar method). */
 double		cm_rng_normal(cm_rng *rng);
 
+/*
+ * A random-looking 64-bit value that depends only on key (splitmix64 of it): per-item
+ * randomness that is the same whichever thread computes which item.
+ */
+uint64_t	cm_rng_hash(uint64_t key);
+
 /* Advance by 2^128 steps: gives non-overlapping streams for parallel workers. */
 void		cm_rng_jump(cm_rng *rng);
 

@@ -241,41 +241,70 @@ test_seed_determines_the_model(void **state)
 	cm_gbt_free(c);
 }
 
-/* Threads split the features, never the rows: the bytes are the same for any count. */
+/*
+ * Threads split every node's rows (histograms, partitions, gradients, leaves, margins, the
+ * holdout loss); integer histogram sums and per-leaf sums make the bytes the same for any
+ * count.  Enough rows that nodes are shared out (PARALLEL_MIN_ROWS is 16384).
+ */
 static void
 test_thread_count_does_not_change_the_model(void **state)
 {
+	enum
+	{
+		N = 60000
+	};
 	double	   *x,
-			   *y;
+			   *y,
+			   *margin,
+			   *first_margin;
+	uint8_t    *holdout;
 	cm_bins		bins;
 	cm_binned	data;
 	cm_gbt_params p;
 	cm_gbt_info info;
 	cm_writer	first;
+	int			first_kept = 0;
 
 	(void) state;
-	simulate_rule(40000, 8, &x, &y);
-	bin_rows(x, y, 40000, 3, 256, &bins, &data);
+	simulate_rule(N, 8, &x, &y);
+	bin_rows(x, y, N, 3, 256, &bins, &data);
+	assert_int_equal(cm_alloc_array(N, 1, (void **) &holdout), CM_OK);
+	assert_int_equal(cm_alloc_array(N, sizeof(double), (void **) &margin), CM_OK);
+	assert_int_equal(cm_alloc_array(N, sizeof(double), (void **) &first_margin), CM_OK);
+	for (int i = 0; i < N; i++)
+		holdout[i] = i % 5 == 0;
 	cm_gbt_default_params(&p);
-	p.trees = 5;
+	p.trees = 12;
+	p.depth = 4;
 	p.subsample = 0.9;
-	for (int threads = 1; threads <= 4; threads++)
+	p.learning_rate = 0.5;
+	p.early_stopping_rounds = 2;
+	for (int threads = 1; threads <= 5; threads++)
 	{
 		cm_gbt	   *m;
 		cm_writer	w;
 
 		p.threads = threads;
-		assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+		assert_int_equal(cm_gbt_fit(&data, &bins, holdout, &p, &m, &info, margin), CM_OK);
 		encode_body(m, &w);
 		if (threads == 1)
+		{
 			first = w;
+			first_kept = info.trees_kept;
+			memcpy(first_margin, margin, N * sizeof(double));
+		}
 		else
 		{
 			assert_true(w.len == first.len && memcmp(w.data, first.data, w.len) == 0);
+			assert_int_equal(info.trees_kept, first_kept);
+			assert_memory_equal(margin, first_margin, N * sizeof(double));
 			cm_writer_free(&w);
 		}
 		cm_gbt_free(m);
 	}
+	cm_free(holdout);
+	cm_free(margin);
+	cm_free(first_margin);
 	p.threads = CM_GBT_MAX_THREADS + 1;
 	assert_int_equal(cm_gbt_check_params(&p), CM_ERR_INVALID);
 	cm_writer_free(&first);
