@@ -13,12 +13,6 @@ splitmix64(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-uint64_t
-cm_rng_hash(uint64_t key)
-{
-	return splitmix64(&key);
-}
-
 static inline uint64_t
 rotl(uint64_t x, int k)
 {

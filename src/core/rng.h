@@ -29,10 +29,19 @@ uint64_t	cm_rng_below(cm_rng *rng, uint64_t bound);
 double		cm_rng_normal(cm_rng *rng);
 
 /*
- * A random-looking 64-bit value that depends only on key (splitmix64 of it): per-item
- * randomness that is the same whichever thread computes which item.
+ * A random-looking 64-bit value that depends only on key (the splitmix64 finalizer): per-item
+ * randomness that is the same whichever thread computes which item.  Inline: it runs once per
+ * training row per tree.
  */
-uint64_t	cm_rng_hash(uint64_t key);
+static inline uint64_t
+cm_rng_hash(uint64_t key)
+{
+	uint64_t	z = key + UINT64_C(0x9E3779B97F4A7C15);
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
 
 /* Advance by 2^128 steps: gives non-overlapping streams for parallel workers. */
 void		cm_rng_jump(cm_rng *rng);

@@ -8,6 +8,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -122,6 +123,7 @@ typedef struct train_input
 	int64		rows_skipped;	/* rows whose label is NULL */
 	Datum	   *values;			/* one deformed source row */
 	bool	   *nulls;
+	double	   *x;				/* its features as numbers */
 } train_input;
 
 static double
@@ -609,16 +611,14 @@ row_weight(const train_input *in)
 	return w;
 }
 
-/* Append one fetched row to the dataset, validating label and features. */
+/* Append one source row (in->values, in->nulls) to the dataset, validating label and features. */
 static void
-add_row(train_input *in, HeapTuple tuple, TupleDesc desc, double *x, MemoryContext data_cxt)
+add_row(train_input *in, double *x, MemoryContext data_cxt)
 {
 	double		y,
 				w = 1;
 	MemoryContext old;
 
-	/* deform once: heap_getattr per column is quadratic in the width of rows with NULLs */
-	heap_deform_tuple(tuple, desc, in->values, in->nulls);
 	if (in->nulls[in->label_attno - 1])
 	{
 		in->rows_skipped++;
@@ -678,28 +678,14 @@ read_source_context(void *arg)
 	errcontext("reading the training rows of model \"%s\"", (const char *) arg);
 }
 
-/* Run the source query and load every row into in->data (allocated in data_cxt). */
+/* Set up reading once the source's columns are known. */
 static void
-read_source(train_input *in, const char *source, ArrayType *features, MemoryContext data_cxt)
+start_reading(train_input *in, TupleDesc desc, ArrayType *features, MemoryContext data_cxt)
 {
-	ErrorContextCallback callback = {error_context_stack, read_source_context,
-	(void *) in->model_name};
-	SPIPlanPtr	plan;
-	Portal		portal;
-	double	   *x;
-
-	error_context_stack = &callback;
-	SPI_connect();
-	plan = SPI_prepare(source_query(source), 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare the training source: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	resolve_columns(in, portal->tupDesc, features);
+	resolve_columns(in, desc, features);
 	cm_dataset_init(&in->data, (uint32) in->n_features,
 					(size_t) campaign_train_memory_limit_kb * 1024);
-	x = palloc(sizeof(double) * in->n_features);
-	in->values = palloc(sizeof(Datum) * portal->tupDesc->natts);
-	in->nulls = palloc(sizeof(bool) * portal->tupDesc->natts);
+	in->x = palloc(sizeof(double) * in->n_features);
 	in->present = palloc0(sizeof(int64) * in->n_features);
 	if (in->weight_attno)
 		in->sample_weights = MemoryContextAlloc(data_cxt, sizeof(double) *
@@ -707,18 +693,137 @@ read_source(train_input *in, const char *source, ArrayType *features, MemoryCont
 	in->categories = MemoryContextAllocZero(data_cxt, sizeof(cm_categories) * in->n_features);
 	in->scratch_cxt = AllocSetContextCreate(data_cxt, "campaign train categories",
 											ALLOCSET_SMALL_SIZES);
+}
+
+#if PG_VERSION_NUM >= 140000
+/*
+ * The executor hands each row straight to this receiver: no copy of the row into an SPI
+ * tuple table and no second deforming, about a third of the reading time.
+ */
+typedef struct row_receiver
+{
+	DestReceiver pub;
+	train_input *in;
+	ArrayType  *features;
+	MemoryContext data_cxt;
+	MemoryContext rows_cxt;		/* what converting values allocates; reset every batch */
+	ErrorContextCallback *context;	/* ours, without SPI's "SQL statement" line */
+	uint64		since_progress;
+} row_receiver;
+
+static void
+receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
+{
+	row_receiver *r = (row_receiver *) self;
+
+	ErrorContextCallback *executor_context = error_context_stack;
+
+	(void) operation;
+	error_context_stack = r->context;
+	start_reading(r->in, desc, r->features, r->data_cxt);
+	error_context_stack = executor_context;
+	r->rows_cxt = AllocSetContextCreate(CurrentMemoryContext, "campaign train rows",
+										ALLOCSET_DEFAULT_SIZES);
+}
+
+static bool
+receiver_row(TupleTableSlot *slot, DestReceiver *self)
+{
+	row_receiver *r = (row_receiver *) self;
+	MemoryContext old = MemoryContextSwitchTo(r->rows_cxt);
+	ErrorContextCallback *executor_context = error_context_stack;
+
+	slot_getallattrs(slot);
+	r->in->values = slot->tts_values;
+	r->in->nulls = slot->tts_isnull;
+	/* a bad label or feature is the data's fault, not the statement's: name the model only */
+	error_context_stack = r->context;
+	add_row(r->in, r->in->x, r->data_cxt);
+	error_context_stack = executor_context;
+	MemoryContextSwitchTo(old);
+	if (++r->since_progress == FETCH_BATCH)
+	{
+		cm_pg_progress_rows(r->since_progress);
+		r->since_progress = 0;
+		MemoryContextReset(r->rows_cxt);
+	}
+	return true;
+}
+
+static void
+receiver_shutdown(DestReceiver *self)
+{
+	row_receiver *r = (row_receiver *) self;
+
+	cm_pg_progress_rows(r->since_progress);
+	r->since_progress = 0;
+}
+
+static void
+receiver_destroy(DestReceiver *self)
+{
+	(void) self;
+}
+
+static void
+read_rows(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext data_cxt)
+{
+	row_receiver receiver = {{receiver_row, receiver_startup, receiver_shutdown,
+	receiver_destroy, DestNone}, in, features, data_cxt, NULL, error_context_stack, 0};
+	SPIExecuteOptions options;
+	int			rc;
+
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = &receiver.pub;
+	rc = SPI_execute_plan_extended(plan, &options);
+	if (rc < 0)
+		elog(ERROR, "could not read the training source: %s", SPI_result_code_string(rc));
+}
+#else
+/* PostgreSQL 13: fetch batches through a cursor and deform each row. */
+static void
+read_rows(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext data_cxt)
+{
+	Portal		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+
+	start_reading(in, portal->tupDesc, features, data_cxt);
+	in->values = palloc(sizeof(Datum) * portal->tupDesc->natts);
+	in->nulls = palloc(sizeof(bool) * portal->tupDesc->natts);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, FETCH_BATCH);
 		if (SPI_processed == 0)
 			break;
 		for (uint64 i = 0; i < SPI_processed; i++)
-			add_row(in, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, x, data_cxt);
+		{
+			/* deform once: heap_getattr per column is quadratic in the width of NULL rows */
+			heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, in->values,
+							  in->nulls);
+			add_row(in, in->x, data_cxt);
+		}
 		cm_pg_progress_rows(SPI_processed);
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+}
+#endif
+
+/* Run the source query and load every row into in->data (allocated in data_cxt). */
+static void
+read_source(train_input *in, const char *source, ArrayType *features, MemoryContext data_cxt)
+{
+	ErrorContextCallback callback = {error_context_stack, read_source_context,
+	(void *) in->model_name};
+	SPIPlanPtr	plan;
+
+	error_context_stack = &callback;
+	SPI_connect();
+	plan = SPI_prepare(source_query(source), 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the training source: %s", SPI_result_code_string(SPI_result));
+	read_rows(in, plan, features, data_cxt);
 	if (in->gbt && !in->binned_ready && in->data.n_rows > 0)
 	{
 		MemoryContext old = MemoryContextSwitchTo(data_cxt);
