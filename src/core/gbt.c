@@ -62,6 +62,8 @@ typedef struct split
 typedef struct leaf
 {
 	uint32_t	node;
+	bool		pair;			/* node is a split whose children are both leaves, its rows
+								 * not partitioned (finish_leaf_pair) */
 	size_t		begin;
 	size_t		end;
 } leaf;
@@ -1003,6 +1005,13 @@ find_split(const trainer *t, const pending *e)
 
 /* ---- partitioning ---- */
 
+/* 1 when a row of code c goes left at a split on bin (missing values by missing_left): no branch. */
+static inline uint32_t
+goes_left(uint32_t c, uint32_t bin, uint32_t missing_left)
+{
+	return ((c != 0) & (c <= bin)) | ((c == 0) & missing_left);
+}
+
 /*
  * Partition rows[begin, end) stably: the rows going left packed from rows[begin], those going
  * right into scratch[begin ...]; returns how many go left.  Branch-free: every row is written
@@ -1024,8 +1033,7 @@ partition_range(const trainer *t, size_t begin, size_t end, const cm_gbt_node *n
 	for (size_t k = 0; k < end - begin; k++)
 	{
 		uint32_t	r = rows[k];
-		uint32_t	c = column[r];
-		uint32_t	left = ((c != 0) & (c <= bin)) | ((c == 0) & missing_left);
+		uint32_t	left = goes_left(column[r], bin, missing_left);
 
 		if (k + PARTITION_AHEAD < end - begin)
 			__builtin_prefetch(column + rows[k + PARTITION_AHEAD]);
@@ -1130,17 +1138,16 @@ split_node(trainer *t, size_t tree_start, pending e, const split *s, int *sp)
 	node->right = left + 1;
 	memset(&t->model->nodes[t->model->n_nodes], 0, 2 * sizeof(cm_gbt_node));
 	t->model->n_nodes += 2;
+	if (e.depth + 1 >= t->p->depth)
+	{
+		/* both children are leaves: no partition, no histograms (finish_leaf_pair) */
+		t->leaves[t->n_leaves++] = (leaf) {e.node, true, e.begin, e.end};
+		t->free_hist[t->n_free++] = e.hist;
+		return CM_OK;
+	}
 	mid = partition_rows(t, e.begin, e.end, node);
 	l = (pending) {left, e.begin, mid, e.depth + 1, -1, s->qgl, s->qhl};
 	r = (pending) {left + 1, mid, e.end, e.depth + 1, -1, e.qg - s->qgl, e.qh - s->qhl};
-	if (l.depth >= t->p->depth)
-	{
-		/* the children will be leaves: no histogram for them */
-		t->free_hist[t->n_free++] = e.hist;
-		t->stack[(*sp)++] = r;
-		t->stack[(*sp)++] = l;
-		return CM_OK;
-	}
 	small = (mid - e.begin <= e.end - mid) ? &l : &r;
 	large = small == &l ? &r : &l;
 	small->hist = t->free_hist[--t->n_free];
@@ -1155,40 +1162,101 @@ split_node(trainer *t, size_t tree_start, pending e, const split *s, int *sp)
 	return CM_OK;
 }
 
+/* A leaf's value (learning rate applied) and cover from the exact sums of its rows. */
+static void
+set_leaf(const trainer *t, cm_gbt_node *node, double g, double h)
+{
+	const double lambda = t->p->lambda;
+
+	node->feature = -1;
+	/* an empty root (every row left out by subsample) with lambda 0 would be 0/0 */
+	node->value = h + lambda > 0 ? -g / (h + lambda) * t->p->learning_rate : 0;
+	node->cover = h;
+}
+
+/* A leaf of rows[begin, end): its value from the exact gradients, then its rows' margins. */
+static void
+finish_leaf(trainer *t, cm_gbt_node *node, const leaf *lf)
+{
+	double		g = 0,
+				h = 0;
+
+	for (size_t r = lf->begin; r < lf->end; r++)
+	{
+		g += t->grad[t->rows[r]].g;
+		h += t->grad[t->rows[r]].h;
+	}
+	set_leaf(t, node, g, h);
+	for (size_t r = lf->begin; r < lf->end; r++)
+		t->margin[t->rows[r]] += node->value;
+}
+
 /*
- * A leaf's value from the exact (not quantized) sums of its rows, and the margins of its rows.
- * Leaves are whole to one share, each summed in row order: the same bits on any thread count.
+ * The two leaves under split node, whose rows[begin, end) were never partitioned: one pass
+ * sums each side's exact gradients, a second adds each row its side's value.  Cheaper than
+ * partitioning the rows and then visiting each leaf's.
+ */
+static void
+finish_leaf_pair(trainer *t, cm_gbt_node *nodes, const leaf *lf)
+{
+	const cm_gbt_node *split = &nodes[lf->node];
+	const uint8_t *column = t->columns + (size_t) split->feature * t->n_rows;
+	const uint32_t bin = split->bin,
+				missing_left = split->default_left ? 1 : 0;
+	double		g[2] = {0, 0},
+				h[2] = {0, 0},
+				value[2];
+
+	for (size_t k = lf->begin; k < lf->end; k++)
+	{
+		uint32_t	r = t->rows[k];
+		uint32_t	side = goes_left(column[r], bin, missing_left) ^ 1;
+
+		if (k + PARTITION_AHEAD < lf->end)
+		{
+			__builtin_prefetch(column + t->rows[k + PARTITION_AHEAD]);
+			__builtin_prefetch(t->grad + t->rows[k + PARTITION_AHEAD]);
+		}
+		g[side] += t->grad[r].g;
+		h[side] += t->grad[r].h;
+	}
+	set_leaf(t, &nodes[split->left], g[0], h[0]);
+	set_leaf(t, &nodes[split->right], g[1], h[1]);
+	value[0] = nodes[split->left].value;
+	value[1] = nodes[split->right].value;
+	for (size_t k = lf->begin; k < lf->end; k++)
+	{
+		uint32_t	r = t->rows[k];
+
+		if (k + PARTITION_AHEAD < lf->end)
+			__builtin_prefetch(t->margin + t->rows[k + PARTITION_AHEAD], 1);
+		t->margin[r] += value[goes_left(column[r], bin, missing_left) ^ 1];
+	}
+}
+
+/*
+ * Finish the leaves of the tree.  Leaves are whole to one share, each summed in row order:
+ * the same bits on any thread count.
  */
 static void
 leaves_share(void *arg, int s, int n_shares)
 {
 	trainer    *t = arg;
 	cm_gbt_node *nodes = t->model->nodes + t->model->tree_start[t->model->n_trees];
-	const double lambda = t->p->lambda;
 
 	for (size_t k = 0; k < t->n_leaves; k++)
 	{
 		const leaf *lf = &t->leaves[k];
-		cm_gbt_node *node = &nodes[lf->node];
-		double		g = 0,
-					h = 0;
 
 		if (t->n_sampled > 0 &&
 			(int) ((uint64_t) lf->begin * (uint64_t) n_shares / t->n_sampled) != s)
 			continue;
 		if (t->n_sampled == 0 && s != 0)
 			continue;
-		for (size_t r = lf->begin; r < lf->end; r++)
-		{
-			g += t->grad[t->rows[r]].g;
-			h += t->grad[t->rows[r]].h;
-		}
-		node->feature = -1;
-		/* an empty root (every row left out by subsample) with lambda 0 would be 0/0 */
-		node->value = h + lambda > 0 ? -g / (h + lambda) * t->p->learning_rate : 0;
-		node->cover = h;
-		for (size_t r = lf->begin; r < lf->end; r++)
-			t->margin[t->rows[r]] += node->value;
+		if (lf->pair)
+			finish_leaf_pair(t, nodes, lf);
+		else
+			finish_leaf(t, &nodes[lf->node], lf);
 	}
 }
 
@@ -1246,7 +1314,7 @@ grow_tree(trainer *t)
 		else
 		{
 			/* depth-first, left child first: leaves come in increasing row order */
-			t->leaves[t->n_leaves++] = (leaf) {e.node, e.begin, e.end};
+			t->leaves[t->n_leaves++] = (leaf) {e.node, false, e.begin, e.end};
 			if (e.hist >= 0)
 				t->free_hist[t->n_free++] = e.hist;
 		}
