@@ -52,7 +52,7 @@ define_settings(void)
 							1024 * 1024, 1024, INT_MAX,
 							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomIntVariable("campaign.max_train_threads",
-							"Most threads campaign.train may use to build tree histograms.",
+							"Most threads one campaign.train may use to grow trees.",
 							"Caps the threads parameter of algorithm gbt; results do not depend on it.",
 							&campaign_max_train_threads,
 							8, 1, 64,
