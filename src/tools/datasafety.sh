@@ -4,7 +4,9 @@
 #   1. models survive pg_dump/pg_restore into a fresh database and predict identically;
 #   2. a backend killed with pg_terminate_backend during training leaves no model rows;
 #   3. two sessions training the same model name at once get distinct versions;
-#   4. statement_timeout stops a big training within a second and leaves no model rows.
+#   4. statement_timeout stops a big training within a second and leaves no model rows;
+#   5. a timeout while the training threads are at work (past reading) stops it as fast, and
+#      the same session then trains again (the worker pool survives the cancel).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/${PG_MAJOR:-15}/bin}
@@ -89,6 +91,24 @@ grep -q "canceling statement due to statement timeout" <<<"$out" || fail "timeou
 awk -v ms="$ms" 'BEGIN { exit !(ms < 2000) }' || fail "training stopped after $ms ms with a 1 s timeout"
 [ "$(q ds_src "SELECT count(*) FROM campaign.models WHERE name = 'ds_timeout'")" = 0 ] || fail "a canceled training left model rows"
 echo "datasafety: statement_timeout=1s stopped training on $BIG_ROWS rows after $ms ms, no model rows"
+
+# 5. cancel mid-training (200,000 rows read in well under the second), then train again
+out=$(psql -X -q -At -d ds_src 2>&1 <<'SQL' || true
+SET statement_timeout = '1s';
+\timing on
+SELECT campaign.train('ds_midway', 'SELECT * FROM big LIMIT 200000', 'y', NULL, 'gbt',
+                      '{"trees": 100000, "holdout": 0.2, "threads": 2}');
+\timing off
+SET statement_timeout = 0;
+SELECT campaign.train('ds_after', 'voters', 'turnout', ARRAY['age'], 'gbt', '{"trees": 3, "threads": 2}') > 0 AS trained;
+SQL
+)
+ms=$(echo "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | head -1)
+grep -q "canceling statement due to statement timeout" <<<"$out" || fail "timeout did not cancel mid-training: $out"
+awk -v ms="$ms" 'BEGIN { exit !(ms < 2000) }' || fail "mid-training cancel took $ms ms"
+[ "$(echo "$out" | tail -1)" = t ] || fail "the session could not train after a cancel: $out"
+[ "$(q ds_src "SELECT count(*) FROM campaign.models WHERE name = 'ds_midway'")" = 0 ] || fail "a canceled training left model rows"
+echo "datasafety: a timeout in the middle of training stopped it after $ms ms; the session trained again"
 
 for db in ds_src ds_dst; do q postgres "DROP DATABASE $db"; done
 echo "datasafety: all checks passed"
