@@ -27,7 +27,7 @@ PG_CFLAGS   = -Wall -Wextra -Werror
 # system headers, so the warnings that remain are ours.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
 SHLIB_LINK  = -lm -lpthread
-EXTRA_CLEAN = results regression.diffs regression.out src/core/test/bin
+EXTRA_CLEAN = results regression.diffs regression.out src/core/test/bin src/core/test/bin-san src/core/test/bin-tsan
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -60,6 +60,19 @@ UNIT_TESTS   = $(patsubst src/core/test/%.c,$(UNIT_BIN)/%,$(wildcard src/core/te
 $(UNIT_BIN)/%: src/core/test/%.c $(CORE_SRCS) $(wildcard src/core/*.h) src/core/test/harness.h
 	@mkdir -p $(UNIT_BIN)
 	$(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_SAN) -o $@ $< $(CORE_SRCS) -lcmocka -lm -lpthread
+
+# The tests of the code that runs threads (the worker pool, GBT training) under
+# ThreadSanitizer: a data race fails them.
+TSAN_TESTS   = test_pool test_gbt
+TSAN_BIN     = src/core/test/bin-tsan
+
+.PHONY: unit-threads
+unit-threads:
+	@mkdir -p $(TSAN_BIN)
+	@set -e; for t in $(TSAN_TESTS); do \
+	  $(UNIT_CC) $(UNIT_CFLAGS) -fsanitize=thread -o $(TSAN_BIN)/$$t src/core/test/$$t.c \
+	    $(CORE_SRCS) -lcmocka -lm -lpthread; \
+	  echo "== $(TSAN_BIN)/$$t"; TSAN_OPTIONS=halt_on_error=1 $(TSAN_BIN)/$$t; done
 
 # `make test` runs this against its cluster (PGHOST/PGPORT); the input directory is a pair of
 # links because pg_isolation_regress wants specs/ and expected/ side by side.

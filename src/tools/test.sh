@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# test.sh - `make test`: dependencies, build, unit tests (plain and ASan+UBSan), then against a
+# test.sh - `make test`: dependencies, build, unit tests (plain, ASan+UBSan, and TSan for the
+# threaded code), then against a
 # throwaway cluster that is removed afterwards: the pg_regress and isolation suites, the
 # data-safety checks, training progress on a second cluster with campaign preloaded, the
 # dashboard reflection test and the SQL examples of the docs.  Ends with one
 # "tests: N passed, N failed" line.
 # For quicker iterations while developing: TEST_STEPS picks steps (default all of: unit sanitize
-# fuzz regress isolation datasafety progress dashboards docs reference), and
+# threads fuzz regress isolation datasafety progress dashboards docs reference), and
 # `make test REGRESS="walk"` runs only the named pg_regress tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +26,7 @@ count_passed() {
   passed=$((passed + ${n:-0}))
 }
 
-TEST_STEPS=${TEST_STEPS:-unit sanitize fuzz regress isolation datasafety progress dashboards docs reference}
+TEST_STEPS=${TEST_STEPS:-unit sanitize threads fuzz regress isolation datasafety progress dashboards docs reference}
 wanted() { [[ " $TEST_STEPS " == *" $1 "* ]]; }
 
 # Run one step (named by its TEST_STEPS word) with its output shown and logged; stop at the
@@ -45,6 +46,7 @@ step() {
 
 step unit "unit tests" make -s unit
 step sanitize "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer" make -s unit SANITIZE=1
+step threads "unit tests of the threaded code under ThreadSanitizer" make -s unit-threads
 step fuzz "fuzz corpus replay under AddressSanitizer and UndefinedBehaviorSanitizer" make -s fuzz-replay
 echo "== build and install"
 build_and_install
