@@ -274,3 +274,19 @@ FROM (SELECT pg_temp.sqlstate_of(format('SELECT campaign.import_model(%L, set_by
              'bad', b, n % octet_length(b), (n * 37 + 1) % 256)) AS r
       FROM (SELECT campaign.export_model('g_default') AS b) m, generate_series(1, 300) n) s;
 DELETE FROM campaign.models WHERE name = 'bad';
+
+-- A wide source with long column names: the columns' names and types must outlive the executor
+-- that read the rows (300 features; one more, all NULL, is refused by name).
+DO $$
+BEGIN
+  EXECUTE (SELECT 'CREATE TEMP TABLE wide_src AS SELECT (g % 3 = 0) AS y, '
+                  || string_agg(format('((g * %s) %% 97)::float8 AS a_rather_long_feature_column_name_number_%s', i, i), ', ')
+                  || ' FROM generate_series(1, 400) g'
+           FROM generate_series(1, 300) i);
+END $$;
+SELECT campaign.train('wide', 'wide_src', 'y', NULL, 'gbt', '{"trees": 2, "depth": 2, "holdout": 0}') > 0 AS trained;
+SELECT count(*) AS features, bool_and(feature LIKE 'a_rather_long_feature_column_name_number_%') AS names_intact
+FROM campaign.feature_importance WHERE model = 'wide';
+ALTER TABLE wide_src ADD COLUMN all_null_feature_with_a_rather_long_name float8;
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('wide', 'wide_src', 'y', NULL, 'gbt', '{"trees": 2}')$$);
+DELETE FROM campaign.models WHERE name = 'wide';

@@ -133,7 +133,8 @@ cm_status	cm_gbt_fit(const cm_binned *data, const cm_bins *bins, const uint8_t *
 					   double *margin);
 
 /* Bytes of working memory a fit needs beyond the binned rows (for a refusal up front). */
-bool		cm_gbt_fit_memory(size_t n_rows, const cm_bins *bins, int depth, size_t *bytes);
+bool		cm_gbt_fit_memory(size_t n_rows, const cm_bins *bins, int depth, int threads,
+							  size_t *bytes);
 
 /* Margin (log-odds for binary) and model output (probability for binary) of a raw row. */
 double		cm_gbt_margin(const cm_gbt *m, const double *x);

@@ -81,6 +81,10 @@ cm_binary_metrics_weighted(const double *p, const double *y, const double *w, si
 
 	if (n == 0)
 		return cm_fail(CM_ERR_DATA, "no rows to evaluate");
+	/* a NaN would sort nowhere and never equal its tie group */
+	for (size_t i = 0; i < n; i++)
+		if (isnan(p[i]))
+			return cm_fail(CM_ERR_NONFINITE, "a predicted probability is NaN");
 	CM_TRY(cm_alloc_array(n, sizeof(scored), (void **) &rows));
 	if (cm_alloc_array(n, sizeof(size_t), (void **) &order) != CM_OK ||
 		cm_sort_order(p, n, order) != CM_OK)

@@ -706,6 +706,7 @@ typedef struct row_receiver
 	train_input *in;
 	ArrayType  *features;
 	MemoryContext data_cxt;
+	MemoryContext spi_cxt;		/* outlives the executor: the columns read */
 	MemoryContext rows_cxt;		/* what converting values allocates; reset every batch */
 	ErrorContextCallback *context;	/* ours, without SPI's "SQL statement" line */
 	uint64		since_progress;
@@ -715,13 +716,19 @@ static void
 receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
 {
 	row_receiver *r = (row_receiver *) self;
-
 	ErrorContextCallback *executor_context = error_context_stack;
+	MemoryContext executor_cxt;
 
 	(void) operation;
+	/*
+	 * The executor calls this in its own context, deleted before SPI returns: what reading
+	 * needs after the last row (the columns, their names and types) goes in SPI's.
+	 */
+	executor_cxt = MemoryContextSwitchTo(r->spi_cxt);
 	error_context_stack = r->context;
 	start_reading(r->in, desc, r->features, r->data_cxt);
 	error_context_stack = executor_context;
+	MemoryContextSwitchTo(executor_cxt);
 	r->rows_cxt = AllocSetContextCreate(CurrentMemoryContext, "campaign train rows",
 										ALLOCSET_DEFAULT_SIZES);
 }
@@ -769,7 +776,8 @@ static void
 read_rows(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext data_cxt)
 {
 	row_receiver receiver = {{receiver_row, receiver_startup, receiver_shutdown,
-	receiver_destroy, DestNone}, in, features, data_cxt, NULL, error_context_stack, 0};
+	receiver_destroy, DestNone}, in, features, data_cxt, CurrentMemoryContext, NULL,
+	error_context_stack, 0};
 	SPIExecuteOptions options;
 	int			rc;
 
@@ -1018,14 +1026,14 @@ gbt_params_from(const train_params *params, cm_gbt_params *gp)
 
 /* Refuse up front when the rows plus the fit's working memory exceed the limit. */
 static void
-check_gbt_memory(const train_input *in, int depth)
+check_gbt_memory(const train_input *in, int depth, int threads)
 {
 	size_t		work,
 				rows_bytes,
 				total,
 				limit = (size_t) campaign_train_memory_limit_kb * 1024;
 
-	if (!cm_gbt_fit_memory(in->binned.n_rows, &in->bins, depth, &work) ||
+	if (!cm_gbt_fit_memory(in->binned.n_rows, &in->bins, depth, threads, &work) ||
 		!cm_mul_size(in->binned.cap_rows,
 					 (size_t) in->n_features + sizeof(float) * (in->binned.w ? 2 : 1), &rows_bytes) ||
 		!cm_add_size(work, rows_bytes, &total) || total > limit)
@@ -1176,7 +1184,7 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 	gbt_params_from(params, &gp);
 	gp.progress = train_progress;
 	gp.progress_arg = &ps;
-	check_gbt_memory(in, gp.depth);
+	check_gbt_memory(in, gp.depth, gp.threads);
 	margin = palloc_extended(sizeof(double) * n_rows, MCXT_ALLOC_HUGE);
 	cm_dataset_split(n_rows, param_value(params, "holdout"), gp.seed, is_holdout, &n_holdout);
 	order_categories(in, is_holdout);

@@ -97,7 +97,7 @@ run_valgrind() {
     [ -f "$f" ] && supp+=("--suppressions=$PWD/$f")
   done
   echo "== valgrind memcheck: regression tests $STRESS_VALGRIND_TESTS"
-  as_owner valgrind --quiet --trace-children=yes --track-origins=no --leak-check=no --read-var-info=no \
+  as_owner valgrind --quiet --trace-children=yes --track-origins=no --leak-check=no --read-var-info=no --fullpath-after= \
     --error-limit=no --num-callers=30 "${supp[@]}" --log-file="$vgdir/%p.log" \
     "$PG_BIN/postgres" -D "$CLUSTER_DIR/data" -p "$PGPORT" -k "$CLUSTER_DIR" -c listen_addresses='' \
     -c fsync=off -c max_parallel_workers_per_gather=0 -c autovacuum=off >"$CLUSTER_DIR/server.log" 2>&1 &

@@ -58,6 +58,51 @@ test_one_class_auc_is_nan(void **state)
 	assert_true(isnan(m.auc));
 }
 
+/* A NaN probability is an error (it would sort nowhere and never join its tie group). */
+static void
+test_nan_probability_is_an_error(void **state)
+{
+	double		p[3] = {0.3, NAN, 0.7};
+	double		y[3] = {1, 0, 1};
+	cm_binary_metrics m;
+
+	(void) state;
+	assert_int_equal(cm_binary_metrics_compute(p, y, 3, &m), CM_ERR_NONFINITE);
+}
+
+/* The sorted (radix) AUC equals counting every (positive, negative) pair, ties as one half. */
+static void
+test_auc_equals_pair_count(void **state)
+{
+	enum
+	{
+		N = 3000
+	};
+	double		p[N],
+				y[N],
+				wins = 0,
+				pairs = 0;
+	cm_binary_metrics m;
+	uint64_t	x = 12345;
+
+	(void) state;
+	for (int i = 0; i < N; i++)
+	{
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		p[i] = (double) ((x >> 33) % 101) / 100.0;	/* 101 values: many ties */
+		y[i] = ((x >> 20) % 1000) < 300 + 5 * (x >> 33) % 101 ? 1 : 0;
+	}
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < N; j++)
+			if (y[i] == 1 && y[j] == 0)
+			{
+				pairs += 1;
+				wins += p[i] > p[j] ? 1 : p[i] == p[j] ? 0.5 : 0;
+			}
+	assert_int_equal(cm_binary_metrics_compute(p, y, N, &m), CM_OK);
+	assert_true(fabs(m.auc - wins / pairs) < 1e-12);
+}
+
 static void
 test_extreme_probabilities_are_clipped(void **state)
 {
@@ -113,6 +158,8 @@ main(void)
 		HARNESS_TEST(test_logloss_and_brier),
 		HARNESS_TEST(test_one_class_auc_is_nan),
 		HARNESS_TEST(test_extreme_probabilities_are_clipped),
+		HARNESS_TEST(test_nan_probability_is_an_error),
+		HARNESS_TEST(test_auc_equals_pair_count),
 		HARNESS_TEST(test_empty_is_an_error),
 		HARNESS_TEST(test_weights_equal_repeated_rows),
 	};
