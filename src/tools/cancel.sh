@@ -2,7 +2,8 @@
 # cancel.sh - the cancellation checks of `make stress` (tier cancel) beyond training (which
 # datasafety.sh checks): walk routing, turf cutting, walk plans and the bandit decision
 # functions on inputs big enough to outlast the timeout must stop within one second of
-# statement_timeout (1 s), against the cluster of PGHOST/PGPORT/PGUSER.
+# statement_timeout (1 s), against the cluster of PGHOST/PGPORT/PGUSER.  The bandit functions
+# at the most arms they accept finish in about 0.1 s: that is reported (they cannot outlast it).
 #   CANCEL_ROUTE_DOORS  doors of the routes and plans (default 5000; high campaign.walk_effort)
 #   CANCEL_TURF_DOORS   doors of the partition cut into turfs (default 3,000,000)
 #   CANCEL_ARMS         arms of the bandit decisions (default 10000, the most accepted)
@@ -34,8 +35,10 @@ ANALYZE doors, arms;
 SQL
 
 # Run one statement under a 1 s timeout: it must be canceled, within 2 s of its start.
+# A fourth argument "bounded" marks an input that is already the largest accepted: finishing
+# before the timeout then means the work cannot outlast it at all, which is reported, not failed.
 check() {
-  local name=$1 settings=$2 sql=$3 out ms
+  local name=$1 settings=$2 sql=$3 bounded=${4:-} out ms
   out=$(psql -X -q -At -d $db 2>&1 <<SQL || true
 $settings
 SET statement_timeout = '1s';
@@ -44,6 +47,11 @@ $sql;
 SQL
 )
   ms=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | tail -1)
+  if [ "$bounded" = bounded ] && ! grep -q "statement timeout" <<<"$out" &&
+     awk -v ms="$ms" 'BEGIN { exit !(ms < 1000) }'; then
+    echo "cancel: $name finishes in $ms ms at the largest accepted input: nothing to cancel"
+    return 0
+  fi
   # a here-string, not echo | grep -q: grep quitting early would fail the pipe (pipefail)
   grep -q "canceling statement due to statement timeout" <<<"$out" \
     || fail "$name was not canceled (make the input bigger?): $out"
@@ -63,10 +71,10 @@ check "walk_plan over $CANCEL_ROUTE_DOORS doors" "" \
 check "turf over a partition of $CANCEL_TURF_DOORS doors" "SET campaign.max_route_points = 10000000; SET work_mem = '1GB';" \
   "SELECT max(t) FROM (SELECT campaign.turf(geom, 50) OVER () AS t FROM doors) s"
 for f in prob_best expected_loss; do
-  check "$f of $CANCEL_ARMS arms" "" "SELECT cardinality(campaign.$f(array_agg(arm))) FROM arms"
+  check "$f of $CANCEL_ARMS arms" "" "SELECT cardinality(campaign.$f(array_agg(arm))) FROM arms" bounded
 done
 check "allocation (top_two) of $CANCEL_ARMS arms" "" \
-  "SELECT cardinality(campaign.allocation(array_agg(arm), 'top_two', 0)) FROM arms"
+  "SELECT cardinality(campaign.allocation(array_agg(arm), 'top_two', 0)) FROM arms" bounded
 
 q postgres "DROP DATABASE $db"
 echo "cancel: all checks passed"
