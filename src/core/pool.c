@@ -18,7 +18,9 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t job_posted = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t job_done = PTHREAD_COND_INITIALIZER;
 
-static _Atomic uint64_t generation;	/* bumped for every job */
+static uint64_t generation;		/* counts jobs (under the lock) */
+static _Atomic uint64_t ticket[CM_POOL_MAX_SHARES];	/* per worker: the last job it has a
+													 * share of; only those workers wake */
 static _Atomic int pending;		/* workers yet to finish the current job */
 static cm_pool_job current_job;
 static void *current_arg;
@@ -26,7 +28,7 @@ static int	current_shares;
 
 static int	n_workers;			/* workers 1 .. n_workers are running */
 static bool start_failed;		/* stop trying once the system refuses a thread */
-static uint64_t first_generation[CM_POOL_MAX_SHARES];
+static uint64_t first_ticket[CM_POOL_MAX_SHARES];
 
 static inline void
 pause_cpu(void)
@@ -38,20 +40,20 @@ pause_cpu(void)
 #endif
 }
 
-/* Wait until the generation differs from seen: poll first, then sleep. */
+/* Wait until worker share's ticket differs from seen: poll first, then sleep. */
 static uint64_t
-wait_for_job(uint64_t seen)
+wait_for_job(int share, uint64_t seen)
 {
 	uint64_t	now;
 
 	for (int i = 0; i < SPIN_POLLS; i++)
 	{
-		if ((now = atomic_load(&generation)) != seen)
+		if ((now = atomic_load(&ticket[share])) != seen)
 			return now;
 		pause_cpu();
 	}
 	pthread_mutex_lock(&lock);
-	while ((now = atomic_load(&generation)) == seen)
+	while ((now = atomic_load(&ticket[share])) == seen)
 		pthread_cond_wait(&job_posted, &lock);
 	pthread_mutex_unlock(&lock);
 	return now;
@@ -61,13 +63,13 @@ static void *
 worker_main(void *arg)
 {
 	int			share = (int) (intptr_t) arg;
-	uint64_t	seen = first_generation[share];
+	uint64_t	seen = first_ticket[share];
 
 	for (;;)
 	{
-		seen = wait_for_job(seen);
-		if (share < current_shares)
-			current_job(current_arg, share, current_shares);
+		/* a new ticket means a share of the current job (published before the ticket) */
+		seen = wait_for_job(share, seen);
+		current_job(current_arg, share, current_shares);
 		if (atomic_fetch_sub(&pending, 1) == 1)
 		{
 			pthread_mutex_lock(&lock);
@@ -94,7 +96,7 @@ start_workers(int wanted)
 		pthread_t	id;
 		int			share = n_workers + 1;
 
-		first_generation[share] = atomic_load(&generation);
+		first_ticket[share] = atomic_load(&ticket[share]);
 		if (pthread_create(&id, NULL, worker_main, (void *) (intptr_t) share) != 0)
 		{
 			start_failed = true;
@@ -120,6 +122,8 @@ wait_for_workers(void)
 void
 cm_pool_run(cm_pool_job job, void *arg, int n_shares)
 {
+	int			helpers;
+
 	if (n_shares > CM_POOL_MAX_SHARES)
 		n_shares = CM_POOL_MAX_SHARES;
 	if (n_shares > 1)
@@ -130,12 +134,16 @@ cm_pool_run(cm_pool_job job, void *arg, int n_shares)
 			job(arg, s, n_shares);
 		return;
 	}
+	/* workers 1 .. helpers get a share; any others sleep on (shares past n_workers: below) */
+	helpers = n_shares - 1 < n_workers ? n_shares - 1 : n_workers;
 	pthread_mutex_lock(&lock);
 	current_job = job;
 	current_arg = arg;
 	current_shares = n_shares;
-	atomic_store(&pending, n_workers);
-	atomic_fetch_add(&generation, 1);
+	atomic_store(&pending, helpers);
+	generation++;
+	for (int k = 1; k <= helpers; k++)
+		atomic_store(&ticket[k], generation);
 	pthread_cond_broadcast(&job_posted);
 	pthread_mutex_unlock(&lock);
 	job(arg, 0, n_shares);
