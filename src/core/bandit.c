@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "memory.h"
+#include "sort.h"
 
 cm_status
 cm_beta_check(cm_beta arm, size_t which)
@@ -117,15 +118,6 @@ cm_prob_b_beats_a(cm_beta a, cm_beta b, double *out)
 	}
 	*out = fmin(1.0, total);
 	return CM_OK;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
 }
 
 /* ---- the maximum of independent arms ----------------------------------------------------
@@ -811,12 +803,9 @@ cm_value_remaining(const cm_beta *arms, size_t n, double q, double *out)
 	if (st == CM_OK)
 		st = draw_value_remaining(arms, n, champion_of(prob, n), values);
 	if (st == CM_OK)
-	{
-		size_t		k = (size_t) ceil(q * VALUE_REMAINING_DRAWS) - 1;
-
-		qsort(values, VALUE_REMAINING_DRAWS, sizeof(double), cmp_double);
-		*out = values[k];
-	}
+		st = cm_sort_doubles(values, VALUE_REMAINING_DRAWS);
+	if (st == CM_OK)
+		*out = values[(size_t) ceil(q * VALUE_REMAINING_DRAWS) - 1];
 	cm_free(values);
 	cm_free(prob);
 	return st;
@@ -910,7 +899,11 @@ cm_revenue_per_visitor(double alpha, double beta, double shape, double rate,
 			return CM_ERR_CANCELED;
 		}
 	}
-	qsort(draws, RPV_DRAWS, sizeof(double), cmp_double);
+	if (cm_sort_doubles(draws, RPV_DRAWS) != CM_OK)
+	{
+		cm_free(draws);
+		return CM_ERR_NOMEM;
+	}
 	*mean = alpha / (alpha + beta) * rate / (shape - 1);
 	*lower = draws[(size_t) (0.025 * RPV_DRAWS)];
 	*upper = draws[(size_t) (0.975 * RPV_DRAWS) - 1];

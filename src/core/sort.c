@@ -3,7 +3,6 @@
 #include "memory.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define DIGITS 8				/* one byte each */

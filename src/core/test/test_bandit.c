@@ -1,19 +1,11 @@
 /* test_bandit.c - samplers (moments, Kolmogorov-Smirnov), Beta CDF, P(best) references. */
 #include "harness.h"
 #include "bandit.h"
+#include "sort.h"
 
 #include <math.h>
 
 #define DRAWS 20000
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
 
 /* Kolmogorov-Smirnov distance of sorted draws from Beta(a, b). */
 static double
@@ -21,7 +13,7 @@ ks_beta(double *x, int n, double a, double b)
 {
 	double		d = 0;
 
-	qsort(x, n, sizeof(double), cmp_d);
+	assert_int_equal(cm_sort_doubles(x, (size_t) n), CM_OK);
 	for (int i = 0; i < n; i++)
 	{
 		double		f = cm_beta_cdf(x[i], a, b);
