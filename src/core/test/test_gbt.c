@@ -389,6 +389,23 @@ test_bad_params_and_labels(void **state)
 	bin_rows(x, y2, 4, 1, 256, &bins, &data);
 	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_ERR_DATA);
 	free_rows(&bins, &data);
+	/* regression gradients beyond float range (huge labels times huge weights): refused */
+	{
+		double		big[4] = {-3e38, -3e38, 3e38, 3e38};
+
+		p.objective = CM_GBT_REGRESSION;
+		assert_int_equal(cm_bins_fit(x, 4, 1, 256, &bins), CM_OK);
+		cm_binned_init(&data, 1, 0);
+		assert_int_equal(cm_binned_use_weights(&data), CM_OK);
+		for (int i = 0; i < 4; i++)
+		{
+			assert_int_equal(cm_binned_add_row(&data, &bins, &x[i], big[i]), CM_OK);
+			data.w[i] = 1e10f;
+		}
+		assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_ERR_NONFINITE);
+		assert_null(m);
+		free_rows(&bins, &data);
+	}
 }
 
 static void

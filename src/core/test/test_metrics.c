@@ -126,6 +126,29 @@ test_empty_is_an_error(void **state)
 	assert_int_equal(cm_binary_metrics_compute(NULL, NULL, 0, &m), CM_ERR_DATA);
 }
 
+/* Every allocation (rows, order, the sort's keys and counts) failing is NOMEM, nothing leaked. */
+static void
+test_allocation_failure(void **state)
+{
+	double		p[300],
+				y[300];
+	cm_binary_metrics m;
+
+	(void) state;
+	for (int i = 0; i < 300; i++)
+	{
+		p[i] = (i * 37 % 101) / 100.0;
+		y[i] = i % 3 == 0;
+	}
+	for (long k = 0; k < 4; k++)
+	{
+		harness_fail_after = k;
+		assert_int_equal(cm_binary_metrics_compute(p, y, 300, &m), CM_ERR_NOMEM);
+	}
+	harness_fail_after = -1;
+	assert_int_equal(cm_binary_metrics_compute(p, y, 300, &m), CM_OK);
+}
+
 /* Integer weights give the metrics of the rows repeated; all-zero weights are an error. */
 static void
 test_weights_equal_repeated_rows(void **state)
@@ -161,6 +184,7 @@ main(void)
 		HARNESS_TEST(test_nan_probability_is_an_error),
 		HARNESS_TEST(test_auc_equals_pair_count),
 		HARNESS_TEST(test_empty_is_an_error),
+		HARNESS_TEST(test_allocation_failure),
 		HARNESS_TEST(test_weights_equal_repeated_rows),
 	};
 
