@@ -939,6 +939,9 @@ cm_posterior_state_combine(double *s, const double *o)
 {
 	CM_TRY(cm_bandit_state_check(s, CM_POSTERIOR_STATE_LEN, CM_POSTERIOR_STATE_LEN));
 	CM_TRY(cm_bandit_state_check(o, CM_POSTERIOR_STATE_LEN, CM_POSTERIOR_STATE_LEN));
+	/* as the transition function says: one prior per group, also across partial states */
+	if (s[2] != 0 && o[2] != 0 && (s[2] != o[2] || s[3] != o[3]))
+		return cm_fail(CM_ERR_INVALID, "the prior must be the same for every row of a group");
 	s[0] += o[0];
 	s[1] += o[1];
 	if (s[2] == 0)

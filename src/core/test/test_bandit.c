@@ -501,6 +501,16 @@ test_posterior_state(void **state)
 	assert_int_equal(cm_posterior_state_final(negative, &arm, &is_empty), CM_ERR_CORRUPT);
 	assert_int_equal(cm_bandit_state_check(s, 2, CM_POSTERIOR_STATE_LEN), CM_ERR_CORRUPT);
 	assert_int_equal(cm_posterior_state_combine(huge, huge), CM_ERR_NONFINITE);
+	/* partial states under different priors: refused, as one group's rows would be */
+	{
+		double		a[CM_POSTERIOR_STATE_LEN] = {1, 1, 2, 3};
+		const double b[CM_POSTERIOR_STATE_LEN] = {1, 1, 5, 7};
+		const double same[CM_POSTERIOR_STATE_LEN] = {4, 0, 2, 3};
+
+		assert_int_equal(cm_posterior_state_combine(a, b), CM_ERR_INVALID);
+		assert_int_equal(cm_posterior_state_combine(a, same), CM_OK);
+		assert_true(a[0] == 5 && a[1] == 1 && a[2] == 2 && a[3] == 3);
+	}
 }
 
 static void
