@@ -107,14 +107,14 @@ SELECT ST_Length(ST_MakeLine(ARRAY[ST_MakePoint(500, 500)] || array_agg(geom ORD
                              || ST_MakePoint(500, 500))) <= 2500 AS within_budget
 FROM plan WHERE stop IS NOT NULL;
 -- campaign.walk_effort scales the search: 0 is the greedy loop alone, which the default search
--- starts from and never ends below; both within budget.
+-- starts from and improves on here (deterministic: the search is seeded); both within budget.
 SET campaign.walk_effort = 0;
 CREATE TABLE plan_greedy AS
 SELECT p.*, campaign.walk_plan(geom, value, 2500, ST_MakePoint(500, 500)) OVER () AS stop
 FROM (SELECT id, geom, (id % 10)::float8 / 10 AS value FROM grid_doors) p;
 RESET campaign.walk_effort;
 SELECT (SELECT sum(value) FROM plan WHERE stop IS NOT NULL)
-         >= (SELECT sum(value) FROM plan_greedy WHERE stop IS NOT NULL) AS search_no_worse_than_greedy,
+         > (SELECT sum(value) FROM plan_greedy WHERE stop IS NOT NULL) AS search_beats_greedy,
        (SELECT count(stop) FROM plan_greedy) > 10 AS greedy_visits_some,
        (SELECT ST_Length(ST_MakeLine(ARRAY[ST_MakePoint(500, 500)] || array_agg(geom ORDER BY stop)
                                      || ST_MakePoint(500, 500))) <= 2500
