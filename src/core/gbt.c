@@ -1,5 +1,6 @@
 /* gbt.c - histogram gradient boosting: training, scoring and the model body codec. */
 #include "gbt.h"
+#include "distributions.h"
 #include "forest.h"
 #include "memory.h"
 #include "pool.h"
@@ -1405,8 +1406,7 @@ loss_share(void *arg, int s, int n_shares)
 			if (!job->is_holdout[i])
 				continue;
 			if (t->p->objective == CM_GBT_BINARY)
-				/* log(1 + e^m) - y m, computed without overflow */
-				loss = (m > 0 ? m + log1p(exp(-m)) : log1p(exp(m))) - y * m;
+				loss = cm_softplus(m) - y * m;	/* log(1 + e^m) - y m */
 			else
 				loss = (m - y) * (m - y);
 			sum += w * loss;

@@ -1,5 +1,6 @@
 /* logistic.c - IRLS logistic regression with backtracking, and its model body codec. */
 #include "logistic.h"
+#include "distributions.h"
 #include "memory.h"
 
 #include <math.h>
@@ -44,13 +45,6 @@ cm_logistic_free(cm_logistic *m)
 	cm_free(m->scale);
 	cm_free(m->coef);
 	cm_free(m);
-}
-
-/* log(1 + exp(t)) without overflow */
-static inline double
-log1pexp(double t)
-{
-	return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t));
 }
 
 static inline double
@@ -152,7 +146,7 @@ irls_pass(irls *w, const double *beta, double *loss_out)
 			eta += beta[a] * w->z[a];
 		prob = sigmoid(eta);
 		weight = fmax(prob * (1 - prob), 1e-12);
-		loss += log1pexp(eta) - w->y[i] * eta;
+		loss += cm_softplus(eta) - w->y[i] * eta;
 		for (size_t a = 0; a < d; a++)
 		{
 			double		wa = weight * w->z[a];
