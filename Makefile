@@ -52,9 +52,10 @@ $(CORE_SRCS:.c=.o): CFLAGS += -fvisibility=hidden
 # ---- unit tests of the Postgres-free core (no pg_config includes) -------------------------
 UNIT_CC      ?= cc
 UNIT_CFLAGS  ?= -std=c11 -D_DEFAULT_SOURCE -O1 -g -Wall -Wextra -Werror -Isrc/core
-UNIT_BIN     = src/core/test/bin$(if $(SANITIZE),-san)
+# SANITIZE=1: ASan and UBSan; SANITIZE=thread: TSan (unit-threads)
+UNIT_BIN     = src/core/test/bin$(if $(SANITIZE),-$(if $(filter thread,$(SANITIZE)),tsan,san))
 comma        := ,
-UNIT_SAN     = $(if $(SANITIZE),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+UNIT_SAN     = $(if $(SANITIZE),$(if $(filter thread,$(SANITIZE)),-fsanitize=thread,-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=all))
 UNIT_TESTS   = $(patsubst src/core/test/%.c,$(UNIT_BIN)/%,$(wildcard src/core/test/test_*.c))
 
 $(UNIT_BIN)/%: src/core/test/%.c $(CORE_SRCS) $(wildcard src/core/*.h) src/core/test/harness.h
@@ -64,15 +65,11 @@ $(UNIT_BIN)/%: src/core/test/%.c $(CORE_SRCS) $(wildcard src/core/*.h) src/core/
 # The tests of the code that runs threads (the worker pool, GBT training) under
 # ThreadSanitizer: a data race fails them.
 TSAN_TESTS   = test_pool test_gbt
-TSAN_BIN     = src/core/test/bin-tsan
 
 .PHONY: unit-threads
 unit-threads:
-	@mkdir -p $(TSAN_BIN)
-	@set -e; for t in $(TSAN_TESTS); do \
-	  $(UNIT_CC) $(UNIT_CFLAGS) -fsanitize=thread -o $(TSAN_BIN)/$$t src/core/test/$$t.c \
-	    $(CORE_SRCS) -lcmocka -lm -lpthread; \
-	  echo "== $(TSAN_BIN)/$$t"; TSAN_OPTIONS=halt_on_error=1 $(TSAN_BIN)/$$t; done
+	@TSAN_OPTIONS=halt_on_error=1 $(MAKE) -s SANITIZE=thread \
+	  UNIT_TESTS="$(TSAN_TESTS:%=src/core/test/bin-tsan/%)" unit
 
 # `make test` runs this against its cluster (PGHOST/PGPORT); the input directory is a pair of
 # links because pg_isolation_regress wants specs/ and expected/ side by side.
