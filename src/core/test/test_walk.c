@@ -688,6 +688,13 @@ test_walk_state_round_trip(void **state)
 		assert_int_equal(cm_walk_state_decode(w.data, len, 100, &back), CM_ERR_CORRUPT);
 		cm_walk_state_free(&back);
 	}
+	for (long k = 0; k < 3; k++)	/* each of the three arrays failing to allocate */
+	{
+		harness_fail_after = k;
+		assert_int_equal(cm_walk_state_decode(w.data, w.len, 100, &back), CM_ERR_NOMEM);
+		cm_walk_state_free(&back);
+	}
+	harness_fail_after = -1;
 	w.data[0] ^= 1;
 	assert_int_equal(cm_walk_state_decode(w.data, w.len, 100, &back), CM_ERR_CORRUPT);
 	cm_walk_state_free(&back);
