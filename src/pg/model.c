@@ -222,7 +222,10 @@ insert_next_version(const char *name, Oid *types, Datum *values, const char *nul
 
 		MemoryContextSwitchTo(caller);
 		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION || !IsolationUsesXactSnapshot())
+		/* only a concurrent version of this name, never another constraint, is a retry */
+		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION || !IsolationUsesXactSnapshot() ||
+			edata->constraint_name == NULL ||
+			strcmp(edata->constraint_name, "models_name_version_key") != 0)
 			PG_RE_THROW();
 		FlushErrorState();
 		ereport(ERROR,

@@ -16,7 +16,7 @@ CREATE TABLE campaign.models (
     created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
     created_by    name NOT NULL DEFAULT CURRENT_USER,
     deployed      boolean NOT NULL DEFAULT false,
-    UNIQUE (name, version)
+    CONSTRAINT models_name_version_key UNIQUE (name, version)
 );
 ALTER SEQUENCE campaign.models_id_seq OWNED BY campaign.models.id;
 CREATE UNIQUE INDEX models_one_deployed ON campaign.models (name) WHERE deployed;
