@@ -1138,17 +1138,39 @@ revenue_inner_nodes(revenue_arm *r)
 			double		half = 0.5 * width,
 						mid = brk[p] + (c + 0.5) * width;
 
+			/* in increasing t, so u increases: revenue_densities searches it */
 			for (int g = 0; g < 8; g++)
 			{
-				double		t = mid + (g < 4 ? -1 : 1) * half * gl_node[g % 4];
+				int			k = g < 4 ? 3 - g : g - 4;
+				double		t = mid + (g < 4 ? -1 : 1) * half * gl_node[k];
 
 				r->u[r->nodes] = log_theta(t);
-				r->weight[r->nodes++] = half * gl_weight[g % 4] *
+				r->weight[r->nodes++] = half * gl_weight[k] *
 					exp(shape_log_density(&r->conversion, t));
 			}
 		}
 	}
 	return CM_OK;
+}
+
+/* The first inner node whose gift log-value u + lrate - s is above V's lower tail bound. */
+static size_t
+first_node_in_tail(const revenue_arm *r, double s)
+{
+	size_t		lo = 0,
+				hi = r->nodes;
+
+	/* u increases with the node, and so does u + lrate - s: a binary search */
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (r->u[mid] + r->lrate - s > r->gift.lo)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
 }
 
 static void
@@ -1161,13 +1183,14 @@ revenue_densities(void *ctx, double s, double *density)
 		const revenue_arm *r = &arms->arm[j];
 		double		sum = 0;
 
-		for (size_t m = 0; m < r->nodes; m++)
+		/* outside V's tail bounds the factor is negligible: only the nodes between them */
+		for (size_t m = first_node_in_tail(r, s); m < r->nodes; m++)
 		{
 			double		v = r->u[m] + r->lrate - s;
 
-			/* outside V's tail bounds the factor is negligible: skip its two exponentials */
-			if (v > r->gift.lo && v < r->gift.hi)
-				sum += r->weight[m] * exp(shape_log_density(&r->gift, v));
+			if (!(v < r->gift.hi))
+				break;
+			sum += r->weight[m] * exp(shape_log_density(&r->gift, v));
 		}
 		density[j] = sum;
 	}
