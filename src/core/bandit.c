@@ -21,13 +21,21 @@ cm_beta_check(cm_beta arm, size_t which)
 	return CM_OK;
 }
 
-cm_status
-cm_beta_check_arms(const cm_beta *arms, size_t n)
+/* Between one arm and CM_BANDIT_MAX_ARMS, for every kind of arm. */
+static cm_status
+check_arm_count(size_t n)
 {
 	if (n == 0)
 		return cm_fail(CM_ERR_INVALID, "at least one arm is required");
 	if (n > CM_BANDIT_MAX_ARMS)
 		return cm_fail(CM_ERR_LIMIT, "%zu arms exceed the limit of %d", n, CM_BANDIT_MAX_ARMS);
+	return CM_OK;
+}
+
+cm_status
+cm_beta_check_arms(const cm_beta *arms, size_t n)
+{
+	CM_TRY(check_arm_count(n));
 	for (size_t i = 0; i < n; i++)
 		CM_TRY(cm_beta_check(arms[i], i + 1));
 	return CM_OK;
@@ -1264,10 +1272,7 @@ cm_revenue_prob_best(const cm_revenue *arms, size_t n, double *prob, double *exp
 				emax = 0;
 	cm_status	st;
 
-	if (n == 0)
-		return cm_fail(CM_ERR_INVALID, "at least one arm is required");
-	if (n > CM_BANDIT_MAX_ARMS)
-		return cm_fail(CM_ERR_LIMIT, "%zu arms exceed the limit of %d", n, CM_BANDIT_MAX_ARMS);
+	CM_TRY(check_arm_count(n));
 	for (size_t i = 0; i < n; i++)
 	{
 		CM_TRY(cm_revenue_check(arms[i], i + 1));

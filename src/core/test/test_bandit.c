@@ -451,6 +451,15 @@ test_bad_arms(void **state)
 	assert_int_equal(cm_prob_best(nan, 1, p, NULL), CM_ERR_NONFINITE);
 	assert_int_equal(cm_prob_best(inf, 1, p, NULL), CM_ERR_NONFINITE);
 	assert_int_equal(cm_prob_best(zero, CM_BANDIT_MAX_ARMS + 1, p, NULL), CM_ERR_LIMIT);
+	/* revenue arms: the same count limits (checked before any arm is read) and NaN */
+	{
+		const cm_revenue arm[] = {{1, 9, 3, 100}};
+		const cm_revenue nan_rate[] = {{1, 9, 3, NAN}};
+
+		assert_int_equal(cm_revenue_prob_best(arm, 0, p, NULL), CM_ERR_INVALID);
+		assert_int_equal(cm_revenue_prob_best(arm, CM_BANDIT_MAX_ARMS + 1, p, NULL), CM_ERR_LIMIT);
+		assert_int_equal(cm_revenue_prob_best(nan_rate, 1, p, NULL), CM_ERR_NONFINITE);
+	}
 }
 
 static void
