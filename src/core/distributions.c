@@ -54,8 +54,12 @@ beta_continued_fraction(double x, double a, double b)
 	return h;
 }
 
-double
-cm_beta_cdf_logs(double x, double a, double b, double lbeta, double lx, double l1x)
+/*
+ * Regularized incomplete beta I_x(a, b), the CDF of Beta(a, b), with lbeta = log B(a, b),
+ * lx = log x and l1x = log(1 - x) given by callers that evaluate many points of one arm.
+ */
+static double
+beta_cdf_logs(double x, double a, double b, double lbeta, double lx, double l1x)
 {
 	double		front;
 
@@ -107,7 +111,7 @@ cm_beta_cdf(double x, double a, double b)
 
 		return cm_normal_cdf((x - mean) / sd);
 	}
-	return cm_beta_cdf_logs(x, a, b, cm_log_beta(a, b), log(x), log1p(-x));
+	return beta_cdf_logs(x, a, b, cm_log_beta(a, b), log(x), log1p(-x));
 }
 
 void
@@ -120,7 +124,7 @@ cm_beta_quantile_bracket(double p, double a, double b, double lbeta, double tol,
 	{
 		double		mid = 0.5 * (*lo + *hi);
 		double		cdf = a + b > BETA_NORMAL_ABOVE ? cm_beta_cdf(mid, a, b) :
-			cm_beta_cdf_logs(mid, a, b, lbeta, log(mid), log1p(-mid));
+			beta_cdf_logs(mid, a, b, lbeta, log(mid), log1p(-mid));
 
 		if (cdf < p)
 			*lo = mid;

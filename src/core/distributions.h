@@ -11,12 +11,6 @@ double		cm_normal_cdf(double x);
 /* log B(a, b) for a, b > 0. */
 double		cm_log_beta(double a, double b);
 
-/*
- * Regularized incomplete beta I_x(a, b), the CDF of Beta(a, b), with lbeta = log B(a, b),
- * lx = log x and l1x = log(1 - x) given by callers that evaluate many points of one arm.
- */
-double		cm_beta_cdf_logs(double x, double a, double b, double lbeta, double lx, double l1x);
-
 /* log(1 + e^z) without overflow or loss of precision. */
 double		cm_softplus(double z);
 
