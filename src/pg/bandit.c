@@ -33,6 +33,21 @@ reject_null_arms(void)
 			 errhint("Drop arms without a posterior, or give them the prior (1,1).")));
 }
 
+/* The first n float8 fields of a composite into out; false if one is NULL. */
+static bool
+float8_fields(HeapTupleHeader tup, int n, double *out)
+{
+	for (int f = 0; f < n; f++)
+	{
+		bool		isnull;
+
+		out[f] = DatumGetFloat8(GetAttributeByNum(tup, f + 1, &isnull));
+		if (isnull)
+			return false;
+	}
+	return true;
+}
+
 /*
  * The float8 fields of each element of the composite array argument argno (nfields per
  * element, into a palloc'd array), checked: one dimension, not empty, no NULLs.
@@ -63,14 +78,8 @@ composite_array_arg(FunctionCallInfo fcinfo, int argno, int nfields, size_t *n)
 		if (nulls[i])
 			reject_null_arms();
 		tup = DatumGetHeapTupleHeader(items[i]);
-		for (int f = 0; f < nfields; f++)
-		{
-			bool		isnull;
-
-			v[i * nfields + f] = DatumGetFloat8(GetAttributeByNum(tup, f + 1, &isnull));
-			if (isnull)
-				reject_null_arms();
-		}
+		if (!float8_fields(tup, nfields, &v[i * nfields]))
+			reject_null_arms();
 	}
 	*n = (size_t) count;
 	return v;
@@ -201,17 +210,14 @@ beta_posterior_bool_transfn(PG_FUNCTION_ARGS)
 static cm_beta
 beta_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 {
-	HeapTupleHeader tup = PG_GETARG_HEAPTUPLEHEADER(argno);
-	bool		null_a,
-				null_b;
+	double		f[2];
 	cm_beta		prior;
 
-	prior.alpha = DatumGetFloat8(GetAttributeByNum(tup, 1, &null_a));
-	prior.beta = DatumGetFloat8(GetAttributeByNum(tup, 2, &null_b));
-	if (null_a || null_b)
+	if (!float8_fields(PG_GETARG_HEAPTUPLEHEADER(argno), 2, f))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s alpha and beta must not be null", what)));
+	prior = (cm_beta) {f[0], f[1]};
 	CM_PG_CHECK(cm_beta_check(prior, 1), psprintf("invalid %s", what));
 	return prior;
 }
@@ -519,23 +525,16 @@ revenue_posterior_finalfn(PG_FUNCTION_ARGS)
 Datum
 bandit_revenue_per_visitor(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader tup = PG_GETARG_HEAPTUPLEHEADER(0);
 	double		v[4],
 				out[3];
 	TupleDesc	desc;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 
-	for (int i = 0; i < 4; i++)
-	{
-		bool		isnull;
-
-		v[i] = DatumGetFloat8(GetAttributeByNum(tup, i + 1, &isnull));
-		if (isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("revenue posterior fields must not be null")));
-	}
+	if (!float8_fields(PG_GETARG_HEAPTUPLEHEADER(0), 4, v))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("revenue posterior fields must not be null")));
 	CM_PG_CHECK(cm_revenue_per_visitor(v[0], v[1], v[2], v[3], &out[0], &out[1], &out[2]),
 				"cannot summarize revenue per visitor");
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
