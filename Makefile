@@ -22,7 +22,10 @@ REGRESS_OPTS = --load-extension=postgis --load-extension=$(EXTENSION)
 # <inputdir>/specs/, and PGXS would also run them from installcheck (the regress step).
 ISOLATION_TESTS = $(sort $(basename $(notdir $(wildcard sql/isolation/*.spec))))
 
-PG_CFLAGS   = -Wall -Wextra -Werror
+# The build is reproducible wherever the checkout is (no absolute path in the objects), so a
+# user without write access to PostgreSQL's directories can tell that the installed campaign.so
+# is the one their checkout builds (src/tools/common.sh, installed_is_current).
+PG_CFLAGS   = -Wall -Wextra -Werror -ffile-prefix-map=$(CURDIR)=.
 # PostgreSQL's own headers trip -Wextra (unused parameters in inline functions): read them as
 # system headers, so the warnings that remain are ours.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)

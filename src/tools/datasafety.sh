@@ -9,11 +9,10 @@
 #      the same session then trains again (the worker pool survives the cancel).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/${PG_MAJOR:-15}/bin}
+source src/tools/common.sh
 BIG_ROWS=${BIG_ROWS:-3000000}
 export PGOPTIONS="-c client_min_messages=warning"
-work=$(mktemp -d /tmp/campaign-datasafety.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+make_temp work -d
 chmod 777 "$work"
 
 fail() { echo "datasafety: FAILED: $*" >&2; exit 1; }

@@ -14,7 +14,7 @@ outdir="$PWD/demo-output"
 mkdir -p "$outdir"
 # psql runs as the caller (trust authentication over the cluster's socket), so the map files
 # belong to whoever ran `make demo`.
-"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -v outdir="$outdir" -d demo -f src/tools/demo.sql
+"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -v outdir="$outdir" -d demo -f "$PWD/src/tools/demo.sql"
 echo
 echo "Map of the walking routes:  $outdir/routes.svg      (open it in any web browser)"
 echo "Same routes and doors:      $outdir/routes.geojson  (QGIS, geojson.io, Metabase, Superset)"

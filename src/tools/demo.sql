@@ -245,8 +245,9 @@ ORDER BY (stay_home).lo DESC, (stay_home).expected DESC, block_geoid LIMIT 10;
 
 \echo
 \echo '== 5. A subject-line test for the GOTV email, run as a bandit over five batches'
-\echo '   Each email goes to the subject picked by a seeded Thompson draw from what we know so far;'
-\echo '   the true open rates (hidden from the bandit) are 18%, 21% and 24%.'
+\echo '   Each batch is split by campaign.allocation: Thompson weights (the chance that a subject is'
+\echo '   the best, from what we know so far), at least 1% each so no subject is starved of evidence.'
+\echo '   The true open rates (hidden from the bandit) are 18%, 21% and 24%.'
 CREATE TABLE subjects (arm int PRIMARY KEY, subject text, true_open_rate float8);
 INSERT INTO subjects VALUES (1, 'Your polling place is ready', 0.18),
                             (2, 'We saved you a spot in line', 0.21),
@@ -267,11 +268,16 @@ BEGIN
             USING (arm);
         INSERT INTO bandit_log (batch, arm, planned_share)
         SELECT b, arm, share FROM unnest(campaign.allocation(posts)) WITH ORDINALITY AS w(share, arm);
-        -- each send: a Thompson draw (seeded, so the demo repeats), then a simulated open
+        -- the batch split by the planned shares (send n goes to the subject whose slice of the
+        -- cumulative shares holds it, so each gets its share to within one send), then a
+        -- simulated open (seeded, so the demo repeats)
         INSERT INTO email_sends
         SELECT b, n, d.arm, pg_temp.u(b * 100000 + n, 50) < s.true_open_rate
         FROM generate_series(1, batch_size) n,
-             LATERAL (SELECT campaign.thompson(posts, b * 100000 + n) AS arm) d
+             LATERAL (SELECT c.arm
+                      FROM (SELECT l.arm, sum(l.planned_share) OVER (ORDER BY l.arm) AS upto
+                            FROM bandit_log l WHERE l.batch = b) c
+                      WHERE c.upto * batch_size >= n - 0.5 ORDER BY c.arm LIMIT 1) d
         JOIN subjects s USING (arm);
         -- and what it knows after
         SELECT array_agg(coalesce(p.post, ROW(1, 1)::campaign.beta) ORDER BY s.arm) INTO posts
@@ -286,7 +292,7 @@ BEGIN
     END LOOP;
 END
 $$;
-SELECT l.batch, s.subject, round(100 * l.planned_share) AS "planned share %",
+SELECT l.batch, s.subject, round((100 * l.planned_share)::numeric, 1) AS "planned share %",
        l.sends, l.opens, round(100.0 * l.opens / nullif(l.sends, 0), 1) AS "open rate %",
        round((100 * l.p_best_after)::numeric, 1) AS "P(best) after batch %"
 FROM bandit_log l JOIN subjects s USING (arm) ORDER BY l.batch, l.arm;

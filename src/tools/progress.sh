@@ -15,8 +15,7 @@ source src/tools/common.sh
 BIG_ROWS=${BIG_ROWS:-1000000}
 EXTRA_SERVER_OPTS="-c shared_preload_libraries=campaign" start_cluster
 export PGOPTIONS="-c client_min_messages=warning"
-work=$(mktemp -d /tmp/campaign-progress.XXXXXX)
-trap 'rm -rf "$work"; stop_cluster' EXIT
+make_temp work -d
 chmod 777 "$work"
 passed=0
 

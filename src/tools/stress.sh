@@ -22,10 +22,10 @@ tier() { [[ " $STRESS_TIERS " == *" $1 "* ]]; }
 
 run_fuzz() {
   make -s fuzz
-  local t name dir
+  local t name dir=
   for t in src/fuzz/bin/fuzz_*; do
     name=$(basename "$t")
-    dir=$(mktemp -d /tmp/campaign-fuzz.XXXXXX)
+    make_temp dir -d
     cp src/fuzz/corpus/"$name"/* "$dir"/ 2>/dev/null || true
     echo "== fuzz $name for $STRESS_FUZZ_SECONDS s"
     "$t" -max_total_time="$STRESS_FUZZ_SECONDS" -max_len=65536 -print_final_stats=1 "$dir" >"$dir.log" 2>&1 \
@@ -67,9 +67,10 @@ run_sqlsmith() {
   build_and_install
   start_cluster
   smith_database
-  local start log
+  local start log=
   start=$(psql -X -At -d smith -c "SELECT pg_postmaster_start_time()")
-  log=$(mktemp /tmp/campaign-sqlsmith.XXXXXX)
+  make_temp log
+  CLEANUP_PATHS+=("$log.err")
   echo "== sqlsmith: $STRESS_SMITH_QUERIES queries as smith_analyst"
   sqlsmith --target="host=$PGHOST port=$PGPORT dbname=smith user=smith_analyst" \
     --max-queries="$STRESS_SMITH_QUERIES" --seed=42 --verbose --dump-all-queries >"$log" 2>"$log.err" || true
@@ -93,8 +94,8 @@ run_valgrind() {
   as_owner "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast stop >/dev/null
   local supp=() vgdir="$CLUSTER_DIR/valgrind"
   mkdir -p "$vgdir" && chmod 777 "$vgdir"
-  for f in src/tools/valgrind.supp /usr/lib/postgresql/$PG_MAJOR/lib/pgxs/src/tools/valgrind.supp; do
-    [ -f "$f" ] && supp+=("--suppressions=$PWD/$f")
+  for f in src/tools/valgrind.supp "$("$PG_CONFIG" --pkglibdir)/pgxs/src/tools/valgrind.supp"; do
+    [ -f "$f" ] && supp+=("--suppressions=$(realpath "$f")")
   done
   echo "== valgrind memcheck: regression tests $STRESS_VALGRIND_TESTS"
   as_owner valgrind --quiet --trace-children=yes --track-origins=no --leak-check=no --read-var-info=no --fullpath-after= \

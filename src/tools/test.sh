@@ -2,18 +2,21 @@
 # test.sh - `make test`: dependencies, build, unit tests (plain, ASan+UBSan, and TSan for the
 # threaded code), then against a
 # throwaway cluster that is removed afterwards: the pg_regress and isolation suites, the
-# data-safety checks, training progress on a second cluster with campaign preloaded, the
+# data-safety checks, training progress on a second cluster with campaign preloaded, copies of
+# the checkout run from an unreadable parent, a missing locale and another user, the
 # dashboard reflection test and the SQL examples of the docs.  Ends with one
 # "tests: N passed, N failed" line.
 # For quicker iterations while developing: TEST_STEPS picks steps (default all of: unit sanitize
-# threads fuzz regress isolation datasafety progress dashboards docs reference), and
+# threads fuzz regress isolation datasafety progress checkouts dashboards docs reference), and
 # `make test REGRESS="walk"` runs only the named pg_regress tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/tools/common.sh
 
 ensure_packages "$BASE_PACKAGES $TEST_PACKAGES"
-log=$(mktemp /tmp/campaign-test.XXXXXX)
+# the step log and the fresh reference page live in one directory, removed however this ends
+make_temp work -d
+log=$work/step.log
 passed=0
 
 # Count what a step reports as passed: cmocka's "[  PASSED  ] N test(s)." lines, pg_regress's
@@ -26,7 +29,7 @@ count_passed() {
   passed=$((passed + ${n:-0}))
 }
 
-TEST_STEPS=${TEST_STEPS:-unit sanitize threads fuzz regress isolation datasafety progress dashboards docs reference}
+TEST_STEPS=${TEST_STEPS:-unit sanitize threads fuzz regress isolation datasafety progress checkouts dashboards docs reference}
 wanted() { [[ " $TEST_STEPS " == *" $1 "* ]]; }
 
 # Run one step (named by its TEST_STEPS word) with its output shown and logged; stop at the
@@ -56,25 +59,23 @@ step isolation "isolation tests: concurrent training, deploys during scoring" ma
 step datasafety "data safety: dump/restore, terminated and canceled training, concurrent versions" bash src/tools/datasafety.sh
 # its own cluster, with campaign in shared_preload_libraries (the main one stays without)
 step progress "training progress watched from another session (campaign preloaded)" bash src/tools/progress.sh
+step checkouts "checkouts anywhere: an unreadable parent, a missing locale, a failed start, another user" \
+  bash src/tools/checkouts.sh
 as_owner "$PG_BIN/createdb" fixtures
-as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d fixtures -f src/tools/fixtures.sql >/dev/null
+as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d fixtures <src/tools/fixtures.sql >/dev/null
 step dashboards "dashboard views reflected through SQLAlchemy" /usr/bin/python3 src/tools/dashboards.py fixtures
 step docs "SQL examples of the docs" /usr/bin/python3 src/tools/doc_examples.py fixtures
 # The reference page must match the catalog; REFERENCE_UPDATE=1 make test rewrites it.
 check_reference() {
-  local fresh
-  fresh=$(mktemp /tmp/campaign-reference.XXXXXX)
+  local fresh=$work/reference.md
   /usr/bin/python3 src/tools/reference.py fixtures "$fresh"
   if [ "${REFERENCE_UPDATE:-}" = 1 ]; then cp "$fresh" docs/reference.md; fi
   if diff -u docs/reference.md "$fresh"; then
     echo "reference: 1 passed, 0 failed"
   else
     echo "docs/reference.md is stale: run REFERENCE_UPDATE=1 make test and commit it"
-    rm -f "$fresh"
     return 1
   fi
-  rm -f "$fresh"
 }
 step reference "docs/reference.md matches the catalog" check_reference
-rm -f "$log"
 echo "tests: $passed passed, 0 failed"
