@@ -1,12 +1,6 @@
 -- bandit: posteriors, decisions, Thompson sampling, the dashboard summary and bad input.
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 -- Subject-line test: 3 arms, deterministic clicks (A 10%, B 14%, C 11%).
 CREATE TABLE bandit_events AS

@@ -1,13 +1,7 @@
 -- evaluate: auc, logloss, brier, calibration and lift aggregates, their row helpers, the
 -- model_metrics view; hand-computed values, the training metrics, parallel = serial, bad input.
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 -- Five scored rows (and a NULL one, skipped), small enough to compute by hand:
 -- positives 0.9, 0.5, 0.1; negatives 0.5, 0.2.

@@ -1,13 +1,7 @@
 -- explain: per-feature contributions of logistic models add up to the log-odds; top-k jsonb;
 -- bad input.
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 CREATE TABLE explain_voters AS
 SELECT i AS id,

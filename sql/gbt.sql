@@ -1,13 +1,7 @@
 -- gbt: gradient-boosted trees trained by campaign.train (src/core/gbt.c, docs/gbt.md).
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 -- A deterministic voter file with a rule a linear model cannot express: turnout is high for
 -- past voters over 40, and for anyone whose contacts are unknown (NULL) it is very low.

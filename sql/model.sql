@@ -1,12 +1,6 @@
 -- model: the model store, its catalog view, export/import, deploy, and forged model bytes.
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 CREATE TABLE model_voters AS
 SELECT i AS id, 18 + abs(hashint4(i)) % 70 AS age,

@@ -1,12 +1,6 @@
 -- predict: scoring rows by name, by id and from arrays; deploy and cache refresh; bad input.
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 CREATE TABLE predict_voters AS
 SELECT i AS id,

@@ -1,12 +1,6 @@
 -- rollup: Poisson-binomial rollups, GEOID levels, empirical Bayes, privacy noise.
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 -- Small groups of known composition.
 CREATE TABLE rv (grp text, p float8);

@@ -2,13 +2,7 @@
 -- training sees only what the caller may see, and the model store GRANT patterns hold.
 \set SHOW_CONTEXT never
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 -- The extension's functions, from the catalog, so functions added later are checked too.
 CREATE TEMP VIEW sec_procs AS
@@ -57,13 +51,7 @@ CREATE DATABASE sec_plant;
 \c sec_plant
 \set SHOW_CONTEXT never
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 CREATE EXTENSION postgis;
 GRANT CREATE ON SCHEMA public TO sec_attacker;
 SET ROLE sec_attacker;
@@ -143,13 +131,7 @@ SELECT count(*) AS campaign_functions_in_attacker_schema FROM pg_proc WHERE pron
 DROP DATABASE sec_plant;
 
 -- Training runs the source with the caller's privileges: row-level security applies.
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 CREATE TABLE sec_file AS
 SELECT i AS id, 18 + abs(hashint4(i)) % 70 AS age, abs(hashint4(i + 9)) % 2 = 0 AS turnout,
        CASE WHEN i <= 600 THEN 'north' ELSE 'south' END AS region

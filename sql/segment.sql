@@ -1,12 +1,6 @@
 -- segment: campaign.tier and campaign.score100, boundaries and every bad input.
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 -- Default cuts {0.3, 0.7}: a cut belongs to the upper tier.
 SELECT p, campaign.tier(p) AS tier, campaign.score100(p) AS score100

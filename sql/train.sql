@@ -1,12 +1,6 @@
 -- train: campaign.train from tables and queries, its parameters, and every bad input.
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 -- A deterministic synthetic voter file: turnout rises with age, past voting and contacts.
 CREATE TABLE train_voters AS

@@ -1,12 +1,6 @@
 -- walk: walk_route, walk_path, walk_order, turf, walk_plan, walk_route_costs and bad inputs.
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/sqlstate_of.sql
 
 -- Eight doors on a 3x3 ring (the centre left out): the best loop walks round the ring.
 CREATE TABLE ring AS
