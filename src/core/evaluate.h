@@ -1,6 +1,5 @@
 /*
- * evaluate.h - evaluation of scores against outcomes, as mergeable aggregate states, and
- * the segment helpers (tiers, 0-100 scores).
+ * evaluate.h - evaluation of scores against outcomes, as mergeable aggregate states.
  *
  * A cm_score_dist is the exact distribution of the scores seen: one group per distinct
  * probability with its count of positive and negative outcomes.  It is all that AUC,
@@ -91,14 +90,5 @@ cm_status	cm_score_dist_deserialize(cm_reader *r, cm_score_dist *out);
 /* Per-row terms of the log loss (clipped like cm_binary_metrics_compute) and Brier score. */
 double		cm_logloss_term(double p, bool positive);
 double		cm_brier_term(double p, bool positive);
-
-/* Tiers: cuts must be finite, strictly ascending, within [0, 1]; n_cuts < 1000. */
-cm_status	cm_check_cuts(const double *cuts, size_t n_cuts);
-
-/* The tier of p: how many cuts are <= p (a cut belongs to the upper tier). */
-size_t		cm_tier_index(double p, const double *cuts, size_t n_cuts);
-
-/* p on the 0-100 scale: the nearest integer to p * 100, halves rounded up. */
-int			cm_score100(double p);
 
 #endif

@@ -1,4 +1,4 @@
--- evaluate.sql: evaluation aggregates and the model_metrics view (src/pg/evaluate.c, docs/scoring.md)
+-- evaluate.sql: evaluation aggregates and the model_metrics view (src/pg/evaluate.c, docs/evaluate.md)
 
 -- auc, calibration and lift share one state: the exact distribution of the scores seen
 -- (one group per distinct score with its positive and negative counts).

@@ -1,4 +1,4 @@
--- explain.sql: per-feature contributions to a prediction (src/pg/explain.c, docs/scoring.md)
+-- explain.sql: per-feature contributions to a prediction (src/pg/explain.c, docs/explain.md)
 
 -- STABLE: the model comes from the model store, read in the query's snapshot.
 CREATE FUNCTION campaign.explain(model text, features record)

@@ -13,7 +13,7 @@
 #include <math.h>
 
 #include "campaign.h"
-#include "../core/evaluate.h"
+#include "../core/segment.h"
 
 static const char *const default_labels[] = {"low", "medium", "high"};
 

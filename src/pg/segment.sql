@@ -1,4 +1,4 @@
--- segment.sql: tiers and 0-100 scores from probabilities (src/pg/segment.c, docs/scoring.md)
+-- segment.sql: tiers and 0-100 scores from probabilities (src/pg/segment.c, docs/segment.md)
 
 CREATE FUNCTION campaign.tier(p float8, cuts float8[] DEFAULT '{0.3,0.7}')
 RETURNS text

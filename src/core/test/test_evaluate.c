@@ -1,6 +1,6 @@
 /*
  * test_evaluate.c - score distributions (AUC, calibration, lift) against hand-computed values
- * and against cm_binary_metrics_compute, merging, forged serialized states, tiers, score100.
+ * and against cm_binary_metrics_compute, merging, forged serialized states.
  */
 #include "harness.h"
 #include "evaluate.h"
@@ -304,42 +304,6 @@ test_logloss_and_brier_terms(void **state)
 	assert_true(fabs(cm_brier_term(0.4, false) - 0.16) < 1e-15);
 }
 
-static void
-test_tiers(void **state)
-{
-	double		cuts[2] = {0.3, 0.7};
-	double		descending[2] = {0.7, 0.3};
-	double		equal[2] = {0.5, 0.5};
-	double		outside[1] = {1.5};
-	double		nan_cut[1] = {NAN};
-
-	(void) state;
-	assert_int_equal(cm_check_cuts(cuts, 2), CM_OK);
-	assert_int_equal(cm_tier_index(0.0, cuts, 2), 0);
-	assert_int_equal(cm_tier_index(0.2999, cuts, 2), 0);
-	assert_int_equal(cm_tier_index(0.3, cuts, 2), 1);	/* a cut belongs to the upper tier */
-	assert_int_equal(cm_tier_index(0.7, cuts, 2), 2);
-	assert_int_equal(cm_tier_index(1.0, cuts, 2), 2);
-	assert_int_equal(cm_check_cuts(descending, 2), CM_ERR_INVALID);
-	assert_int_equal(cm_check_cuts(equal, 2), CM_ERR_INVALID);
-	assert_int_equal(cm_check_cuts(outside, 1), CM_ERR_INVALID);
-	assert_int_equal(cm_check_cuts(nan_cut, 1), CM_ERR_INVALID);
-	assert_int_equal(cm_check_cuts(cuts, 0), CM_ERR_INVALID);
-}
-
-static void
-test_score100(void **state)
-{
-	(void) state;
-	assert_int_equal(cm_score100(0.0), 0);
-	assert_int_equal(cm_score100(1.0), 100);
-	assert_int_equal(cm_score100(0.004), 0);
-	assert_int_equal(cm_score100(0.005), 1);	/* halves round up */
-	assert_int_equal(cm_score100(0.425), 43);
-	assert_int_equal(cm_score100(0.994), 99);
-	assert_int_equal(cm_score100(0.995), 100);
-}
-
 int
 main(void)
 {
@@ -356,8 +320,6 @@ main(void)
 		HARNESS_TEST(test_forged_states),
 		HARNESS_TEST(test_allocation_failure),
 		HARNESS_TEST(test_logloss_and_brier_terms),
-		HARNESS_TEST(test_tiers),
-		HARNESS_TEST(test_score100),
 	};
 
 	return cmocka_run_group_tests_name("evaluate", tests, NULL, NULL);
