@@ -23,6 +23,7 @@ default_interrupted(void)
 	return false;
 }
 
+/* hooks.report is handed to status.c (cm_fail calls it): status.c does not depend on this file. */
 static cm_hooks hooks = {default_alloc, default_release, default_interrupted, NULL};
 
 void
@@ -31,7 +32,7 @@ cm_set_hooks(const cm_hooks *h)
 	hooks.alloc = h->alloc ? h->alloc : default_alloc;
 	hooks.release = h->release ? h->release : default_release;
 	hooks.interrupted = h->interrupted ? h->interrupted : default_interrupted;
-	hooks.report = h->report;
+	cm_set_report_hook(h->report);
 }
 
 void *
@@ -88,11 +89,4 @@ cm_check_interrupts(void)
 	if (hooks.interrupted())
 		return cm_fail(CM_ERR_CANCELED, "canceled on request");
 	return CM_OK;
-}
-
-void
-cm_report_error(cm_status status, const char *message)
-{
-	if (hooks.report)
-		hooks.report(status, message);
 }

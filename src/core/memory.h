@@ -22,8 +22,8 @@ typedef struct cm_hooks
 	void		(*release) (void *ptr);
 	/* Return true when the work must stop; may also not return (longjmp). */
 	bool		(*interrupted) (void);
-	/* Told about every cm_fail(); optional. */
-	void		(*report) (cm_status status, const char *message);
+	/* Told about every cm_fail(); optional (installed with cm_set_report_hook). */
+	cm_report_hook report;
 } cm_hooks;
 
 /* Install hooks; NULL members fall back to malloc/free/never/ignore. */
@@ -45,8 +45,5 @@ bool		cm_add_size(size_t a, size_t b, size_t *out);
 
 /* CM_ERR_CANCELED if the host wants the work to stop (recorded with a message). */
 cm_status	cm_check_interrupts(void);
-
-/* Forward a failure to the report hook (used by cm_fail). */
-void		cm_report_error(cm_status status, const char *message);
 
 #endif

@@ -1,11 +1,17 @@
-/* status.c - status names and the per-thread failure message. */
+/* status.c - status names, the per-thread failure message and the report hook. */
 #include "status.h"
-#include "memory.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
 static _Thread_local char last_error[512];
+static cm_report_hook report_hook;
+
+void
+cm_set_report_hook(cm_report_hook hook)
+{
+	report_hook = hook;
+}
 
 const char *
 cm_status_name(cm_status status)
@@ -42,7 +48,8 @@ cm_fail(cm_status status, const char *fmt,...)
 	va_start(args, fmt);
 	vsnprintf(last_error, sizeof(last_error), fmt, args);
 	va_end(args);
-	cm_report_error(status, last_error);
+	if (report_hook)
+		report_hook(status, last_error);
 	return status;
 }
 

@@ -32,6 +32,10 @@ const char *cm_status_name(cm_status status);
 cm_status	cm_fail(cm_status status, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
 
+/* A function told about every cm_fail() (the host's report hook, see memory.h); NULL for none. */
+typedef void (*cm_report_hook) (cm_status status, const char *message);
+void		cm_set_report_hook(cm_report_hook hook);
+
 /* The message recorded by the last cm_fail() on this thread ("" if none). */
 const char *cm_last_error(void);
 
