@@ -1,5 +1,5 @@
 /*
- * fuzz_bandit_state.c - libFuzzer target for the bandit aggregate states (core/bandit.h):
+ * fuzz_bandit_state.c - libFuzzer target for the bandit aggregate states (core/bandit_state.h):
  * the float8[] states of campaign.beta_posterior (plain, with a prior, discounted) and
  * campaign.revenue_posterior, which their combine and final functions accept from anyone.
  * Any vector must be refused or give a valid arm (alpha, beta finite and > 0) that the
@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bandit.h"
+#include "bandit_beta.h"
+#include "bandit_revenue.h"
+#include "bandit_state.h"
 #include "fuzz_input.h"
 #include "memory.h"
 

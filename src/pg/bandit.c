@@ -20,7 +20,10 @@
 #include "utils/timestamp.h"
 
 #include "campaign.h"
-#include "../core/bandit.h"
+#include "../core/bandit_beta.h"
+#include "../core/bandit_revenue.h"
+#include "../core/bandit_state.h"
+#include "../core/distributions.h"
 
 /* ---- arms in and out ----------------------------------------------------------------- */
 
@@ -136,7 +139,7 @@ beta_datum(FunctionCallInfo fcinfo, double alpha, double beta)
 
 /* ---- aggregate states ----------------------------------------------------------------- */
 
-/* The layouts are in core/bandit.h, which validates and merges them. */
+/* The layouts are in core/bandit_state.h, which validates and merges them. */
 #define POST_LEN CM_POSTERIOR_STATE_LEN
 #define DISC_LEN CM_DISCOUNTED_STATE_LEN
 /* The values of a validated state (one dimension, no null bitmap). */

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# bandit_references.py - the mpmath references of test_bandit.c (Debian python3-mpmath).
+# bandit_references.py - the mpmath references of test_bandit_beta.c (Debian python3-mpmath).
 #
 #   /usr/bin/python3 src/core/test/bandit_references.py '[[[0.01, 5], [0.05, 0.05]]]'
 #
