@@ -1,6 +1,6 @@
 /*
- * bandit.c - what Beta and revenue arms share: their checks, and the traffic allocation
- * computed the same way from either kind's P(best).
+ * bandit.c - what Beta and revenue arms share: their checks and means, and the decisions
+ * computed the same way from either kind's P(best) (expected loss, traffic allocation).
  */
 #include "bandit.h"
 
@@ -53,7 +53,47 @@ cm_revenue_check(cm_revenue arm, size_t which)
 	return CM_OK;
 }
 
-/* ---- traffic allocation from P(best), for either kind --------------------------------- */
+double
+cm_beta_mean(cm_beta arm)
+{
+	return arm.alpha / (arm.alpha + arm.beta);
+}
+
+/* P(convert) times the mean gift, rate / (shape - 1). */
+double
+cm_revenue_mean(cm_revenue arm)
+{
+	return arm.alpha / (arm.alpha + arm.beta) * arm.rate / (arm.shape - 1);
+}
+
+/* ---- decisions from P(best), for either kind ------------------------------------------ */
+
+cm_status
+cm_arms_prob_best(cm_arms arms, double *prob, double *expected_max)
+{
+	if (arms.kind == CM_ARM_REVENUE)
+		return cm_revenue_prob_best(arms.revenue, arms.n, prob, expected_max);
+	return cm_prob_best(arms.beta, arms.n, prob, expected_max);
+}
+
+static double
+arm_mean(cm_arms arms, size_t i)
+{
+	return arms.kind == CM_ARM_REVENUE ? cm_revenue_mean(arms.revenue[i]) :
+		cm_beta_mean(arms.beta[i]);
+}
+
+cm_status
+cm_arms_expected_loss(cm_arms arms, double *loss)
+{
+	double		emax;
+
+	/* prob_best validates; loss doubles as its scratch output */
+	CM_TRY(cm_arms_prob_best(arms, loss, &emax));
+	for (size_t i = 0; i < arms.n; i++)
+		loss[i] = fmax(0.0, emax - arm_mean(arms, i));
+	return CM_OK;
+}
 
 /* Which allocation method (top_two or thompson), and a floor every arm can get. */
 static cm_status
@@ -96,25 +136,12 @@ weights_from_prob_best(double *weights, size_t n, bool top_two, double floor_sha
 }
 
 cm_status
-cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor_share,
-			  double *weights)
+cm_arms_allocation(cm_arms arms, const char *method, double floor_share, double *weights)
 {
 	bool		top_two;
 
-	CM_TRY(allocation_args(method, floor_share, n, &top_two));
-	CM_TRY(cm_prob_best(arms, n, weights, NULL));
-	weights_from_prob_best(weights, n, top_two, floor_share);
-	return CM_OK;
-}
-
-cm_status
-cm_revenue_allocation(const cm_revenue *arms, size_t n, const char *method, double floor_share,
-					  double *weights)
-{
-	bool		top_two;
-
-	CM_TRY(allocation_args(method, floor_share, n, &top_two));
-	CM_TRY(cm_revenue_prob_best(arms, n, weights, NULL));
-	weights_from_prob_best(weights, n, top_two, floor_share);
+	CM_TRY(allocation_args(method, floor_share, arms.n, &top_two));
+	CM_TRY(cm_arms_prob_best(arms, weights, NULL));
+	weights_from_prob_best(weights, arms.n, top_two, floor_share);
 	return CM_OK;
 }

@@ -1,5 +1,6 @@
 /*
- * bandit.h - Bayesian bandits: the two kinds of arm and their checks.
+ * bandit.h - Bayesian bandits: the two kinds of arm, their checks, and the decisions that
+ * need only P(best) and each arm's mean (expected loss, traffic allocation), for either kind.
  *
  *   core/bandit_beta.h     Beta arms: prob_best, expected_loss, value_remaining, thompson,
  *                          allocation
@@ -56,5 +57,49 @@ cm_status	cm_beta_check_arms(const cm_beta *arms, size_t n);
  * at least one donation), all finite.
  */
 cm_status	cm_revenue_check(cm_revenue arm, size_t which);
+
+/* The mean rate of a Beta arm and the mean revenue per visitor of a revenue arm. */
+double		cm_beta_mean(cm_beta arm);
+double		cm_revenue_mean(cm_revenue arm);
+
+/* n arms of one kind, for the decisions that are the same for both. */
+typedef enum cm_arm_kind
+{
+	CM_ARM_BETA,
+	CM_ARM_REVENUE
+} cm_arm_kind;
+
+typedef struct cm_arms
+{
+	cm_arm_kind kind;
+	size_t		n;
+	const cm_beta *beta;		/* kind CM_ARM_BETA */
+	const cm_revenue *revenue;	/* kind CM_ARM_REVENUE */
+} cm_arms;
+
+static inline cm_arms
+cm_beta_arms(const cm_beta *arms, size_t n)
+{
+	return (cm_arms) {.kind = CM_ARM_BETA, .n = n, .beta = arms};
+}
+
+static inline cm_arms
+cm_revenue_arms(const cm_revenue *arms, size_t n)
+{
+	return (cm_arms) {.kind = CM_ARM_REVENUE, .n = n, .revenue = arms};
+}
+
+/* cm_prob_best or cm_revenue_prob_best. */
+cm_status	cm_arms_prob_best(cm_arms arms, double *prob, double *expected_max);
+
+/* Expected loss of choosing each arm: E[max_j value_j - value_i].  loss[n]. */
+cm_status	cm_arms_expected_loss(cm_arms arms, double *loss);
+
+/*
+ * Traffic weights: method "thompson" (P(best)) or "top_two" (top-two Thompson with
+ * beta = 1/2, exact from P(best)); each weight at least floor, summing to 1.
+ */
+cm_status	cm_arms_allocation(cm_arms arms, const char *method, double floor,
+							   double *weights);
 
 #endif

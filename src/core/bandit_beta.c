@@ -153,7 +153,7 @@ cm_prob_best(const cm_beta *arms, size_t n, double *prob, double *expected_max)
 	{
 		prob[0] = 1;
 		if (expected_max)
-			*expected_max = arms[0].alpha / (arms[0].alpha + arms[0].beta);
+			*expected_max = cm_beta_mean(arms[0]);
 		return CM_OK;
 	}
 	if (n == 2)
@@ -169,13 +169,7 @@ cm_prob_best(const cm_beta *arms, size_t n, double *prob, double *expected_max)
 cm_status
 cm_expected_loss(const cm_beta *arms, size_t n, double *loss)
 {
-	double		emax;
-
-	/* prob_best validates; loss doubles as its scratch output */
-	CM_TRY(cm_prob_best(arms, n, loss, &emax));
-	for (size_t i = 0; i < n; i++)
-		loss[i] = fmax(0.0, emax - arms[i].alpha / (arms[i].alpha + arms[i].beta));
-	return CM_OK;
+	return cm_arms_expected_loss(cm_beta_arms(arms, n), loss);
 }
 
 /* ---- Monte Carlo decisions ------------------------------------------------------------- */
@@ -263,4 +257,11 @@ cm_value_remaining(const cm_beta *arms, size_t n, double q, double *out)
 	cm_free(values);
 	cm_free(prob);
 	return st;
+}
+
+cm_status
+cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor_share,
+			  double *weights)
+{
+	return cm_arms_allocation(cm_beta_arms(arms, n), method, floor_share, weights);
 }

@@ -38,10 +38,7 @@ cm_status	cm_value_remaining(const cm_beta *arms, size_t n, double q, double *ou
 /* Thompson sampling: the 0-based index of the arm with the highest draw. */
 cm_status	cm_thompson(const cm_beta *arms, size_t n, cm_rng *rng, size_t *chosen);
 
-/*
- * Traffic weights: method "thompson" (P(best)) or "top_two" (top-two Thompson with
- * beta = 1/2, exact from P(best)); each weight at least floor, summing to 1.
- */
+/* cm_arms_allocation's traffic weights from the P(best) of Beta arms. */
 cm_status	cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor,
 						  double *weights);
 

@@ -18,13 +18,6 @@
 
 #define RPV_DRAWS 10000
 
-/* Revenue per visitor's mean: P(convert) times the mean gift, rate / (shape - 1). */
-static double
-revenue_mean(cm_revenue a)
-{
-	return a.alpha / (a.alpha + a.beta) * a.rate / (a.shape - 1);
-}
-
 cm_status
 cm_revenue_per_visitor(double alpha, double beta, double shape, double rate,
 					   double *mean, double *lower, double *upper)
@@ -50,7 +43,7 @@ cm_revenue_per_visitor(double alpha, double beta, double shape, double rate,
 		cm_free(draws);
 		return CM_ERR_NOMEM;
 	}
-	*mean = revenue_mean((cm_revenue) {alpha, beta, shape, rate});
+	*mean = cm_revenue_mean((cm_revenue) {alpha, beta, shape, rate});
 	*lower = draws[(size_t) (0.025 * RPV_DRAWS)];
 	*upper = draws[(size_t) (0.975 * RPV_DRAWS) - 1];
 	cm_free(draws);
@@ -289,12 +282,12 @@ cm_revenue_prob_best(const cm_revenue *arms, size_t n, double *prob, double *exp
 cm_status
 cm_revenue_expected_loss(const cm_revenue *arms, size_t n, double *loss)
 {
-	double		emax;
+	return cm_arms_expected_loss(cm_revenue_arms(arms, n), loss);
+}
 
-	CM_TRY(cm_revenue_prob_best(arms, n, loss, &emax));
-	for (size_t i = 0; i < n; i++)
-	{
-		loss[i] = fmax(0.0, emax - revenue_mean(arms[i]));
-	}
-	return CM_OK;
+cm_status
+cm_revenue_allocation(const cm_revenue *arms, size_t n, const char *method, double floor_share,
+					  double *weights)
+{
+	return cm_arms_allocation(cm_revenue_arms(arms, n), method, floor_share, weights);
 }

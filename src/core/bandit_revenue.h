@@ -26,7 +26,7 @@ cm_status	cm_revenue_per_visitor(double alpha, double beta, double shape, double
 cm_status	cm_revenue_prob_best(const cm_revenue *arms, size_t n, double *prob,
 								 double *expected_max);
 
-/* cm_allocation's traffic weights from the P(best) of revenue arms. */
+/* cm_arms_allocation's traffic weights from the P(best) of revenue arms. */
 cm_status	cm_revenue_allocation(const cm_revenue *arms, size_t n, const char *method,
 								  double floor, double *weights);
 

@@ -1,4 +1,4 @@
-/* test_bandit.c - what both kinds of arm share: arm checks and count limits. */
+/* test_bandit.c - what both kinds of arm share: arm checks, count limits, means, cm_arms. */
 #include "harness.h"
 #include "bandit_beta.h"
 #include "bandit_revenue.h"
@@ -30,11 +30,33 @@ test_bad_arms(void **state)
 	}
 }
 
+/* The decisions over cm_arms give what the functions of each kind give. */
+static void
+test_arms_of_either_kind(void **state)
+{
+	const cm_beta beta[] = {{10, 90}, {30, 70}, {12, 88}};
+	const cm_revenue revenue[] = {{3, 50, 3, 100}, {2, 60, 2, 80}};
+	double		a[3],
+				b[3];
+
+	(void) state;
+	assert_int_equal(cm_arms_prob_best(cm_beta_arms(beta, 3), a, NULL), CM_OK);
+	assert_int_equal(cm_prob_best(beta, 3, b, NULL), CM_OK);
+	assert_memory_equal(a, b, 3 * sizeof(double));
+	assert_int_equal(cm_arms_prob_best(cm_revenue_arms(revenue, 2), a, NULL), CM_OK);
+	assert_int_equal(cm_revenue_prob_best(revenue, 2, b, NULL), CM_OK);
+	assert_memory_equal(a, b, 2 * sizeof(double));
+	/* the means the expected losses subtract */
+	assert_true(cm_beta_mean(beta[1]) == 0.3);
+	assert_true(fabs(cm_revenue_mean(revenue[0]) - 3.0 / 53 * 50) < 1e-12);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		HARNESS_TEST(test_bad_arms),
+		HARNESS_TEST(test_arms_of_either_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
