@@ -88,29 +88,31 @@ composite_array_arg(FunctionCallInfo fcinfo, int argno, int nfields, size_t *n)
 	return v;
 }
 
-/* The campaign.beta[] argument argno as a palloc'd array of cm_beta, validated. */
-static cm_beta *
-arms_arg(FunctionCallInfo fcinfo, int argno, size_t *n)
+/* The campaign.beta[] argument argno as palloc'd arms, validated. */
+static cm_arms
+beta_arms_arg(FunctionCallInfo fcinfo, int argno)
 {
-	double	   *v = composite_array_arg(fcinfo, argno, 2, n);
-	cm_beta    *arms = palloc(sizeof(cm_beta) * *n);
+	size_t		n;
+	double	   *v = composite_array_arg(fcinfo, argno, 2, &n);
+	cm_beta    *arms = palloc(sizeof(cm_beta) * n);
 
-	for (size_t i = 0; i < *n; i++)
+	for (size_t i = 0; i < n; i++)
 		arms[i] = (cm_beta) {v[2 * i], v[2 * i + 1]};
-	CM_PG_CHECK(cm_beta_check_arms(arms, *n), "invalid arms");
-	return arms;
+	CM_PG_CHECK(cm_beta_check_arms(arms, n), "invalid arms");
+	return cm_beta_arms(arms, n);
 }
 
-/* The campaign.revenue[] argument argno as a palloc'd array of cm_revenue (checked by the core). */
-static cm_revenue *
-revenue_arms_arg(FunctionCallInfo fcinfo, int argno, size_t *n)
+/* The campaign.revenue[] argument argno as palloc'd arms (checked by the core). */
+static cm_arms
+revenue_arms_arg(FunctionCallInfo fcinfo, int argno)
 {
-	double	   *v = composite_array_arg(fcinfo, argno, 4, n);
-	cm_revenue *arms = palloc(sizeof(cm_revenue) * *n);
+	size_t		n;
+	double	   *v = composite_array_arg(fcinfo, argno, 4, &n);
+	cm_revenue *arms = palloc(sizeof(cm_revenue) * n);
 
-	for (size_t i = 0; i < *n; i++)
+	for (size_t i = 0; i < n; i++)
 		arms[i] = (cm_revenue) {v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]};
-	return arms;
+	return cm_revenue_arms(arms, n);
 }
 
 static ArrayType *
@@ -123,18 +125,32 @@ float8_array(const double *v, size_t n)
 	return construct_array(d, (int) n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
-/* A campaign.beta value: the function's declared result type. */
+/* The most fields of a composite result (campaign.revenue). */
+#define MAX_RESULT_FIELDS 4
+
+/* The function's declared result type (type names it for the message), of n float8 fields. */
 static Datum
-beta_datum(FunctionCallInfo fcinfo, double alpha, double beta)
+float8_composite(FunctionCallInfo fcinfo, const double *v, int n, const char *type)
 {
 	TupleDesc	desc;
-	Datum		values[2] = {Float8GetDatum(alpha), Float8GetDatum(beta)};
-	bool		nulls[2] = {false, false};
+	Datum		values[MAX_RESULT_FIELDS];
+	bool		nulls[MAX_RESULT_FIELDS] = {false};
 
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "function returning campaign.beta called in a wrong context");
-	desc = BlessTupleDesc(desc);
-	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE ||
+		desc->natts != n || n > MAX_RESULT_FIELDS)
+		elog(ERROR, "function returning %s called in a wrong context", type);
+	for (int i = 0; i < n; i++)
+		values[i] = Float8GetDatum(v[i]);
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
+}
+
+/* A campaign.beta value. */
+static Datum
+beta_datum(FunctionCallInfo fcinfo, cm_beta b)
+{
+	double		v[2] = {b.alpha, b.beta};
+
+	return float8_composite(fcinfo, v, 2, "campaign.beta");
 }
 
 /* ---- aggregate states ----------------------------------------------------------------- */
@@ -167,6 +183,17 @@ writable_state(FunctionCallInfo fcinfo, int len)
 
 	state_values(state, len);
 	return state;
+}
+
+/* The one shape of the combine functions: the state (argument 0) += the other (argument 1). */
+static Datum
+combine_states(FunctionCallInfo fcinfo, int len, cm_status (*combine) (double *s, const double *o))
+{
+	ArrayType  *state = writable_state(fcinfo, len);
+	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), len);
+
+	CM_PG_CHECK(combine(STATE_DATA(state), o), "invalid bandit aggregate state");
+	PG_RETURN_ARRAYTYPE_P(state);
 }
 
 static double
@@ -247,11 +274,7 @@ beta_posterior_prior_transfn(PG_FUNCTION_ARGS)
 Datum
 beta_posterior_combinefn(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = writable_state(fcinfo, POST_LEN);
-
-	CM_PG_CHECK(cm_posterior_state_combine(STATE_DATA(state), state_values(PG_GETARG_ARRAYTYPE_P(1), POST_LEN)),
-				"invalid bandit aggregate state");
-	PG_RETURN_ARRAYTYPE_P(state);
+	return combine_states(fcinfo, POST_LEN, cm_posterior_state_combine);
 }
 
 /* Posterior = prior + counts; a group without rows under an explicit prior is NULL. */
@@ -265,7 +288,7 @@ beta_posterior_finalfn(PG_FUNCTION_ARGS)
 	CM_PG_CHECK(cm_posterior_state_final(s, &posterior, &empty), "invalid bandit aggregate state");
 	if (empty)
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(beta_datum(fcinfo, posterior.alpha, posterior.beta));
+	PG_RETURN_DATUM(beta_datum(fcinfo, posterior));
 }
 
 /* ---- discounted posterior --------------------------------------------------------------- */
@@ -320,11 +343,7 @@ beta_discounted_transfn(PG_FUNCTION_ARGS)
 Datum
 beta_discounted_combinefn(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = writable_state(fcinfo, DISC_LEN);
-	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), DISC_LEN);
-
-	CM_PG_CHECK(cm_discounted_state_combine(STATE_DATA(state), o), "invalid bandit aggregate state");
-	PG_RETURN_ARRAYTYPE_P(state);
+	return combine_states(fcinfo, DISC_LEN, cm_discounted_state_combine);
 }
 
 Datum
@@ -334,10 +353,40 @@ beta_discounted_finalfn(PG_FUNCTION_ARGS)
 	cm_beta		posterior;
 
 	CM_PG_CHECK(cm_discounted_state_final(s, &posterior), "invalid bandit aggregate state");
-	PG_RETURN_DATUM(beta_datum(fcinfo, posterior.alpha, posterior.beta));
+	PG_RETURN_DATUM(beta_datum(fcinfo, posterior));
 }
 
 /* ---- decisions ------------------------------------------------------------------------ */
+
+/* The decisions that give one value per arm, for either kind of arm. */
+typedef enum per_arm_decision
+{
+	PROB_BEST,
+	EXPECTED_LOSS,
+	ALLOCATION					/* arguments 1 and 2: method and floor */
+} per_arm_decision;
+
+/*
+ * The one shape of the per-arm decisions: the arms of argument 0, the core's decision, a
+ * float8[] of one value per arm.  what names the call in errors.
+ */
+static Datum
+per_arm(FunctionCallInfo fcinfo, cm_arm_kind kind, per_arm_decision decision, const char *what)
+{
+	cm_arms		arms = kind == CM_ARM_REVENUE ? revenue_arms_arg(fcinfo, 0) : beta_arms_arg(fcinfo, 0);
+	double	   *out = palloc(sizeof(double) * arms.n);
+	cm_status	st;
+
+	if (decision == PROB_BEST)
+		st = cm_arms_prob_best(arms, out, NULL);
+	else if (decision == EXPECTED_LOSS)
+		st = cm_arms_expected_loss(arms, out);
+	else
+		st = cm_arms_allocation(arms, text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_FLOAT8(2),
+								out);
+	CM_PG_CHECK(st, what);
+	PG_RETURN_ARRAYTYPE_P(float8_array(out, arms.n));
+}
 
 PG_FUNCTION_INFO_V1(bandit_prob_best);
 PG_FUNCTION_INFO_V1(bandit_expected_loss);
@@ -350,33 +399,22 @@ PG_FUNCTION_INFO_V1(bandit_set_seed);
 Datum
 bandit_prob_best(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	cm_beta    *arms = arms_arg(fcinfo, 0, &n);
-	double	   *p = palloc(sizeof(double) * n);
-
-	CM_PG_CHECK(cm_prob_best(arms, n, p, NULL), "cannot compute prob_best");
-	PG_RETURN_ARRAYTYPE_P(float8_array(p, n));
+	return per_arm(fcinfo, CM_ARM_BETA, PROB_BEST, "cannot compute prob_best");
 }
 
 Datum
 bandit_expected_loss(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	cm_beta    *arms = arms_arg(fcinfo, 0, &n);
-	double	   *loss = palloc(sizeof(double) * n);
-
-	CM_PG_CHECK(cm_expected_loss(arms, n, loss), "cannot compute expected_loss");
-	PG_RETURN_ARRAYTYPE_P(float8_array(loss, n));
+	return per_arm(fcinfo, CM_ARM_BETA, EXPECTED_LOSS, "cannot compute expected_loss");
 }
 
 Datum
 bandit_value_remaining(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	cm_beta    *arms = arms_arg(fcinfo, 0, &n);
+	cm_arms		arms = beta_arms_arg(fcinfo, 0);
 	double		v;
 
-	CM_PG_CHECK(cm_value_remaining(arms, n, PG_GETARG_FLOAT8(1), &v),
+	CM_PG_CHECK(cm_value_remaining(arms.beta, arms.n, PG_GETARG_FLOAT8(1), &v),
 				"cannot compute value_remaining");
 	PG_RETURN_FLOAT8(v);
 }
@@ -384,14 +422,7 @@ bandit_value_remaining(PG_FUNCTION_ARGS)
 Datum
 bandit_allocation(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	cm_beta    *arms = arms_arg(fcinfo, 0, &n);
-	char	   *method = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	double	   *w = palloc(sizeof(double) * n);
-
-	CM_PG_CHECK(cm_allocation(arms, n, method, PG_GETARG_FLOAT8(2), w),
-				"cannot compute allocation");
-	PG_RETURN_ARRAYTYPE_P(float8_array(w, n));
+	return per_arm(fcinfo, CM_ARM_BETA, ALLOCATION, "cannot compute allocation");
 }
 
 Datum
@@ -438,21 +469,20 @@ bandit_set_seed(PG_FUNCTION_ARGS)
 Datum
 bandit_thompson(PG_FUNCTION_ARGS)
 {
-	size_t		n,
-				chosen = 0;
-	cm_beta    *arms;
+	size_t		chosen = 0;
+	cm_arms		arms;
 	cm_rng		local;
 	cm_rng	   *rng = session_stream();
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	arms = arms_arg(fcinfo, 0, &n);
+	arms = beta_arms_arg(fcinfo, 0);
 	if (!PG_ARGISNULL(1))
 	{
 		cm_rng_seed(&local, (uint64) PG_GETARG_INT64(1));
 		rng = &local;
 	}
-	CM_PG_CHECK(cm_thompson(arms, n, rng, &chosen), "cannot sample");
+	CM_PG_CHECK(cm_thompson(arms.beta, arms.n, rng, &chosen), "cannot sample");
 	PG_RETURN_INT32((int32) chosen + 1);
 }
 
@@ -500,11 +530,7 @@ revenue_posterior_transfn(PG_FUNCTION_ARGS)
 Datum
 revenue_posterior_combinefn(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = writable_state(fcinfo, REV_LEN);
-	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), REV_LEN);
-
-	CM_PG_CHECK(cm_revenue_state_combine(STATE_DATA(state), o), "invalid bandit aggregate state");
-	PG_RETURN_ARRAYTYPE_P(state);
+	return combine_states(fcinfo, REV_LEN, cm_revenue_state_combine);
 }
 
 /* The revenue arm of the state (model in cm_revenue_state_final). */
@@ -513,16 +539,9 @@ revenue_posterior_finalfn(PG_FUNCTION_ARGS)
 {
 	double	   *s = state_values(PG_GETARG_ARRAYTYPE_P(0), REV_LEN);
 	double		arm[4];
-	TupleDesc	desc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
 
 	CM_PG_CHECK(cm_revenue_state_final(s, arm), "invalid bandit aggregate state");
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "function returning campaign.revenue called in a wrong context");
-	for (int i = 0; i < 4; i++)
-		values[i] = Float8GetDatum(arm[i]);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+	PG_RETURN_DATUM(float8_composite(fcinfo, arm, 4, "campaign.revenue"));
 }
 
 Datum
@@ -530,9 +549,6 @@ bandit_revenue_per_visitor(PG_FUNCTION_ARGS)
 {
 	double		v[4],
 				out[3];
-	TupleDesc	desc;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
 
 	if (!float8_fields(PG_GETARG_HEAPTUPLEHEADER(0), 4, v))
 		ereport(ERROR,
@@ -540,44 +556,23 @@ bandit_revenue_per_visitor(PG_FUNCTION_ARGS)
 				 errmsg("revenue posterior fields must not be null")));
 	CM_PG_CHECK(cm_revenue_per_visitor(v[0], v[1], v[2], v[3], &out[0], &out[1], &out[2]),
 				"cannot summarize revenue per visitor");
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "function returning a record called in a wrong context");
-	for (int i = 0; i < 3; i++)
-		values[i] = Float8GetDatum(out[i]);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+	PG_RETURN_DATUM(float8_composite(fcinfo, out, 3, "a record"));
 }
 
 Datum
 bandit_revenue_prob_best(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	cm_revenue *arms = revenue_arms_arg(fcinfo, 0, &n);
-	double	   *p = palloc(sizeof(double) * n);
-
-	CM_PG_CHECK(cm_revenue_prob_best(arms, n, p, NULL), "cannot compute revenue_prob_best");
-	PG_RETURN_ARRAYTYPE_P(float8_array(p, n));
+	return per_arm(fcinfo, CM_ARM_REVENUE, PROB_BEST, "cannot compute revenue_prob_best");
 }
 
 Datum
 bandit_revenue_expected_loss(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	cm_revenue *arms = revenue_arms_arg(fcinfo, 0, &n);
-	double	   *loss = palloc(sizeof(double) * n);
-
-	CM_PG_CHECK(cm_revenue_expected_loss(arms, n, loss), "cannot compute revenue_expected_loss");
-	PG_RETURN_ARRAYTYPE_P(float8_array(loss, n));
+	return per_arm(fcinfo, CM_ARM_REVENUE, EXPECTED_LOSS, "cannot compute revenue_expected_loss");
 }
 
 Datum
 bandit_revenue_allocation(PG_FUNCTION_ARGS)
 {
-	size_t		n;
-	cm_revenue *arms = revenue_arms_arg(fcinfo, 0, &n);
-	char	   *method = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	double	   *w = palloc(sizeof(double) * n);
-
-	CM_PG_CHECK(cm_revenue_allocation(arms, n, method, PG_GETARG_FLOAT8(2), w),
-				"cannot compute revenue_allocation");
-	PG_RETURN_ARRAYTYPE_P(float8_array(w, n));
+	return per_arm(fcinfo, CM_ARM_REVENUE, ALLOCATION, "cannot compute revenue_allocation");
 }
