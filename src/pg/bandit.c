@@ -1,6 +1,8 @@
 /*
- * bandit.c - Bayesian bandits: Beta posterior aggregates, P(best), expected loss, value
- * remaining, Thompson sampling and traffic allocation (docs/bandits.md).
+ * bandit.c - Bayesian bandits: Beta and revenue posterior aggregates, P(best), expected
+ * loss, value remaining, Thompson sampling and traffic allocation (docs/bandits.md).  The
+ * core is in core/bandit*.h; a decision that exists for both kinds of arm goes through
+ * per_arm() once.
  *
  * Aggregate states are plain float8[] (no internal type): they travel between parallel
  * workers and Citus nodes as they are, and the transition functions update them in place
