@@ -90,31 +90,31 @@ composite_array_arg(FunctionCallInfo fcinfo, int argno, int nfields, size_t *n)
 	return v;
 }
 
-/* The campaign.beta[] argument argno as palloc'd arms, validated. */
+/*
+ * The arms argument argno, campaign.beta[] or campaign.revenue[], as palloc'd arms.  Beta
+ * arms are validated here ("invalid arms"); revenue arms by the core call, in its context.
+ */
 static cm_arms
-beta_arms_arg(FunctionCallInfo fcinfo, int argno)
+arms_arg(FunctionCallInfo fcinfo, int argno, cm_arm_kind kind)
 {
+	int			fields = kind == CM_ARM_BETA ? 2 : 4;
 	size_t		n;
-	double	   *v = composite_array_arg(fcinfo, argno, 2, &n);
-	cm_beta    *arms = palloc(sizeof(cm_beta) * n);
+	double	   *v = composite_array_arg(fcinfo, argno, fields, &n);
+	cm_beta    *beta;
+	cm_revenue *revenue;
 
+	if (kind == CM_ARM_REVENUE)
+	{
+		revenue = palloc(sizeof(cm_revenue) * n);
+		for (size_t i = 0; i < n; i++)
+			revenue[i] = (cm_revenue) {v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]};
+		return cm_revenue_arms(revenue, n);
+	}
+	beta = palloc(sizeof(cm_beta) * n);
 	for (size_t i = 0; i < n; i++)
-		arms[i] = (cm_beta) {v[2 * i], v[2 * i + 1]};
-	CM_PG_CHECK(cm_beta_check_arms(arms, n), "invalid arms");
-	return cm_beta_arms(arms, n);
-}
-
-/* The campaign.revenue[] argument argno as palloc'd arms (checked by the core). */
-static cm_arms
-revenue_arms_arg(FunctionCallInfo fcinfo, int argno)
-{
-	size_t		n;
-	double	   *v = composite_array_arg(fcinfo, argno, 4, &n);
-	cm_revenue *arms = palloc(sizeof(cm_revenue) * n);
-
-	for (size_t i = 0; i < n; i++)
-		arms[i] = (cm_revenue) {v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]};
-	return cm_revenue_arms(arms, n);
+		beta[i] = (cm_beta) {v[2 * i], v[2 * i + 1]};
+	CM_PG_CHECK(cm_beta_check_arms(beta, n), "invalid arms");
+	return cm_beta_arms(beta, n);
 }
 
 static ArrayType *
@@ -375,7 +375,7 @@ typedef enum per_arm_decision
 static Datum
 per_arm(FunctionCallInfo fcinfo, cm_arm_kind kind, per_arm_decision decision, const char *what)
 {
-	cm_arms		arms = kind == CM_ARM_REVENUE ? revenue_arms_arg(fcinfo, 0) : beta_arms_arg(fcinfo, 0);
+	cm_arms		arms = arms_arg(fcinfo, 0, kind);
 	double	   *out = palloc(sizeof(double) * arms.n);
 	cm_status	st;
 
@@ -413,7 +413,7 @@ bandit_expected_loss(PG_FUNCTION_ARGS)
 Datum
 bandit_value_remaining(PG_FUNCTION_ARGS)
 {
-	cm_arms		arms = beta_arms_arg(fcinfo, 0);
+	cm_arms		arms = arms_arg(fcinfo, 0, CM_ARM_BETA);
 	double		v;
 
 	CM_PG_CHECK(cm_value_remaining(arms.beta, arms.n, PG_GETARG_FLOAT8(1), &v),
@@ -478,7 +478,7 @@ bandit_thompson(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	arms = beta_arms_arg(fcinfo, 0);
+	arms = arms_arg(fcinfo, 0, CM_ARM_BETA);
 	if (!PG_ARGISNULL(1))
 	{
 		cm_rng_seed(&local, (uint64) PG_GETARG_INT64(1));
