@@ -345,15 +345,22 @@ accumulate_term(FunctionCallInfo fcinfo, double term)
 	return float8_accum(accum);
 }
 
+/* The transition of logloss and brier: the row's (p, y) term of the chosen loss. */
+static Datum
+accumulate_loss(FunctionCallInfo fcinfo, double (*term) (double p, bool positive))
+{
+	double		p = PG_GETARG_FLOAT8(1);
+
+	check_probability(p);
+	return accumulate_term(fcinfo, term(p, PG_GETARG_BOOL(2)));
+}
+
 PG_FUNCTION_INFO_V1(logloss_accum);
 
 Datum
 logloss_accum(PG_FUNCTION_ARGS)
 {
-	double		p = PG_GETARG_FLOAT8(1);
-
-	check_probability(p);
-	return accumulate_term(fcinfo, cm_logloss_term(p, PG_GETARG_BOOL(2)));
+	return accumulate_loss(fcinfo, cm_logloss_term);
 }
 
 PG_FUNCTION_INFO_V1(brier_accum);
@@ -361,8 +368,5 @@ PG_FUNCTION_INFO_V1(brier_accum);
 Datum
 brier_accum(PG_FUNCTION_ARGS)
 {
-	double		p = PG_GETARG_FLOAT8(1);
-
-	check_probability(p);
-	return accumulate_term(fcinfo, cm_brier_term(p, PG_GETARG_BOOL(2)));
+	return accumulate_loss(fcinfo, cm_brier_term);
 }
