@@ -21,6 +21,9 @@
  *                     1 split: u32 feature, u8 default_left, f64 threshold, u32 left, u32 right
  * The decoder checks every field: features < n_features, finite numbers, children strictly
  * after their parent and inside the tree (so no cycle, and scoring ends within n_nodes steps).
+ *
+ * Files: gbt_model.c (the ensemble in memory, scoring), gbt_codec.c (the body above),
+ * gbt_params.c (the tunables), gbt_train.c (the boosting loop) and gbt_grow.c (one tree).
  */
 #ifndef CM_GBT_H
 #define CM_GBT_H
