@@ -262,6 +262,25 @@ quantize_sample(train_input *in)
 	in->binned_ready = true;
 }
 
+/* A value of categorical feature j (len bytes) the core refused to add to its categories. */
+static void
+raise_category_failure(const train_input *in, int j, size_t len, cm_status st)
+{
+	const char *name = in->feature_names[j];
+	const cm_pg_wording wordings[] = {
+		{CM_ERR_LIMIT,
+			psprintf("categorical feature \"%s\" has more than %d distinct values", name,
+					 CM_CATEGORIES_MAX),
+		"Group the rare values into one (e.g. 'other') in the source query, or leave the feature out."},
+		{CM_ERR_INVALID,
+			psprintf("categorical feature \"%s\" has a value of %zu bytes; a category has at most %d",
+					 name, len, CM_CATEGORY_MAX_LEN), NULL},
+	};
+
+	cm_pg_raise_worded(st, psprintf("could not hold a category of feature \"%s\"", name),
+					   wordings, lengthof(wordings));
+}
+
 /* The category number (1-based, first-seen order) of a categorical feature's value. */
 static double
 category_number(train_input *in, int j, Datum value, MemoryContext data_cxt)
@@ -277,17 +296,8 @@ category_number(train_input *in, int j, Datum value, MemoryContext data_cxt)
 	st = cm_categories_add(&in->categories[j], s, len, &index);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(in->scratch_cxt);
-	if (st == CM_ERR_LIMIT)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("categorical feature \"%s\" has more than %d distinct values",
-						in->feature_names[j], CM_CATEGORIES_MAX),
-				 errhint("Group the rare values into one (e.g. 'other') in the source query, or leave the feature out.")));
 	if (st != CM_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("categorical feature \"%s\" has a value of %zu bytes; a category has at most %d",
-						in->feature_names[j], len, CM_CATEGORY_MAX_LEN)));
+		raise_category_failure(in, j, len, st);
 	return (double) index + 1;
 }
 
