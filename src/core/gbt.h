@@ -143,6 +143,9 @@ bool		cm_gbt_fit_memory(size_t n_rows, const cm_bins *bins, int depth, int threa
 double		cm_gbt_margin(const cm_gbt *m, const double *x);
 double		cm_gbt_predict(const cm_gbt *m, const double *x);
 
+/* The model output of a margin: its probability (sigmoid) for binary, itself for regression. */
+double		cm_gbt_output(cm_gbt_objective objective, double margin);
+
 /* Per-feature totals over the splits of a freshly trained model (arrays of n_features). */
 void		cm_gbt_importance(const cm_gbt *m, double *gain, double *cover, double *splits);
 

@@ -180,11 +180,15 @@ cm_gbt_flatten(cm_gbt *m)
 }
 
 double
+cm_gbt_output(cm_gbt_objective objective, double margin)
+{
+	return objective == CM_GBT_BINARY ? cm_gbt_sigmoid(margin) : margin;
+}
+
+double
 cm_gbt_predict(const cm_gbt *m, const double *x)
 {
-	double		margin = cm_gbt_margin(m, x);
-
-	return m->objective == CM_GBT_BINARY ? cm_gbt_sigmoid(margin) : margin;
+	return cm_gbt_output(m->objective, cm_gbt_margin(m, x));
 }
 
 void

@@ -200,33 +200,6 @@ check_gbt_memory(const train_input *in, int depth, int threads)
 				 errhint("Raise campaign.train_memory_limit or train on fewer rows or features.")));
 }
 
-/* Weighted regression metrics: each row counts as w copies of itself. */
-static void
-regression_metrics(const double *p, const double *y, const double *w, size_t n, StringInfo s,
-				   bool *first)
-{
-	double		se = 0,
-				ae = 0,
-				mean = 0,
-				ss = 0,
-				total = 0;
-
-	for (size_t i = 0; i < n; i++)
-		total += w[i];
-	for (size_t i = 0; i < n; i++)
-		mean += w[i] * y[i] / total;
-	for (size_t i = 0; i < n; i++)
-	{
-		se += w[i] * (p[i] - y[i]) * (p[i] - y[i]);
-		ae += w[i] * fabs(p[i] - y[i]);
-		ss += w[i] * (y[i] - mean) * (y[i] - mean);
-	}
-	cm_pg_append_json_number(s, "rmse", sqrt(se / total), first);
-	cm_pg_append_json_number(s, "mae", ae / total, first);
-	cm_pg_append_json_number(s, "r2", ss > 0 ? 1 - se / ss : NAN, first);
-	cm_pg_append_json_number(s, "mean", mean, first);
-}
-
 /* Holdout (or training) metrics from the margins the core returned, weighted by the rows. */
 static void
 gbt_metrics(const train_input *in, const double *margin, const uint8_t *is_holdout,
@@ -242,7 +215,7 @@ gbt_metrics(const train_input *in, const double *margin, const uint8_t *is_holdo
 	for (size_t i = 0; i < in->binned.n_rows; i++)
 		if (!on_holdout || is_holdout[i])
 		{
-			p[n] = in->regression ? margin[i] : 1 / (1 + exp(-margin[i]));
+			p[n] = cm_gbt_output(in->regression ? CM_GBT_REGRESSION : CM_GBT_BINARY, margin[i]);
 			w[n] = in->binned.w ? in->binned.w[i] : 1;
 			total += w[n];
 			y[n++] = in->binned.y[i];
@@ -253,7 +226,15 @@ gbt_metrics(const train_input *in, const double *margin, const uint8_t *is_holdo
 				 errmsg("the %s rows of model \"%s\" all weigh 0: nothing to evaluate on",
 						on_holdout ? "holdout" : "training", in->model_name)));
 	if (in->regression)
-		regression_metrics(p, y, w, n, s, first);
+	{
+		cm_regression_metrics m;
+
+		CM_PG_CHECK(cm_regression_metrics_weighted(p, y, w, n, &m), "could not evaluate the model");
+		cm_pg_append_json_number(s, "rmse", m.rmse, first);
+		cm_pg_append_json_number(s, "mae", m.mae, first);
+		cm_pg_append_json_number(s, "r2", m.r2, first);
+		cm_pg_append_json_number(s, "mean", m.mean, first);
+	}
 	else
 	{
 		cm_binary_metrics m;
