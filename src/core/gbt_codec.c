@@ -154,5 +154,5 @@ gbt_predict_body(const void *body, const double *x)
 
 const cm_algorithm_ops cm_gbt_ops = {
 	CM_ALGORITHM_GBT, "gbt",
-	gbt_encode, gbt_decode, gbt_free_body, gbt_predict_body
+	gbt_encode, gbt_decode, gbt_free_body, gbt_predict_body, &cm_gbt_param_table
 };

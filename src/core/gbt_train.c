@@ -549,6 +549,7 @@ cm_gbt_fit(const cm_binned *data, const cm_bins *bins, const uint8_t *is_holdout
 	trainer		t;
 	cm_status	st;
 	double		base = 0;
+	cm_gbt_params p;
 
 	*out = NULL;
 	memset(info, 0, sizeof(*info));
@@ -556,7 +557,9 @@ cm_gbt_fit(const cm_binned *data, const cm_bins *bins, const uint8_t *is_holdout
 	CM_TRY(cm_gbt_check_params(params));
 	if (bins->n_features != data->n_features || data->n_features == 0)
 		return cm_fail(CM_ERR_INVALID, "bins and data disagree on the number of features");
-	st = trainer_init(&t, data, bins, is_holdout, params);
+	p = *params;
+	p.threads = cm_gbt_threads(params->threads);
+	st = trainer_init(&t, data, bins, is_holdout, &p);
 	if (st == CM_OK)
 		st = check_labels(&t, is_holdout, &base);
 	if (st == CM_OK)

@@ -126,7 +126,7 @@ typedef enum cm_pg_progress_phase
 } cm_pg_progress_phase;
 
 void		cm_pg_progress_init(void);	/* from _PG_init */
-void		cm_pg_progress_begin(const char *model, bool gbt, int total);
+void		cm_pg_progress_begin(const char *model, cm_algorithm algorithm, int total);
 void		cm_pg_progress_set_phase(cm_pg_progress_phase phase);
 void		cm_pg_progress_rows(uint64 rows);	/* more rows read */
 void		cm_pg_progress_steps(int done, int total);	/* trees or iterations */

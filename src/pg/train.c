@@ -13,12 +13,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include <math.h>
-#include <unistd.h>
-
 #include "train.h"
-#include "../core/gbt.h"
-#include "../core/logistic.h"
 #include "../core/memory.h"
 #include "../core/metrics.h"
 
@@ -117,7 +112,7 @@ train_progress(void *arg, int done, int total)
 static int64
 fit_and_store(train_input *in, const train_params *params, TimestampTz started)
 {
-	cm_logistic_params lp;
+	cm_logistic_params lp = params->core.logistic;
 	cm_logistic_info info;
 	cm_logistic *fit;
 	uint8_t    *is_holdout = palloc(in->data.n_rows);
@@ -130,12 +125,7 @@ fit_and_store(train_input *in, const train_params *params, TimestampTz started)
 	cm_model   *model;
 	progress_state ps = {in->model_name, "iterations", started, started};
 
-	cm_dataset_split(in->data.n_rows, cm_pg_train_param(params, "holdout"),
-					 (uint64) cm_pg_train_param(params, "seed"), is_holdout, &n_holdout);
-	cm_logistic_default_params(&lp);
-	lp.l2 = cm_pg_train_param(params, "l2");
-	lp.max_iterations = (int) cm_pg_train_param(params, "max_iterations");
-	lp.tolerance = cm_pg_train_param(params, "tolerance");
+	cm_dataset_split(in->data.n_rows, lp.holdout, lp.seed, is_holdout, &n_holdout);
 	lp.progress = train_progress;
 	lp.progress_arg = &ps;
 	cm_pg_progress_set_phase(CM_PG_PROGRESS_TRAINING);
@@ -156,29 +146,6 @@ fit_and_store(train_input *in, const train_params *params, TimestampTz started)
 }
 
 /* ---- gbt ---------------------------------------------------------------------------------- */
-
-static void
-gbt_params_from(const train_params *params, cm_gbt_params *gp)
-{
-	cm_gbt_default_params(gp);
-	gp->objective = params->regression ? CM_GBT_REGRESSION : CM_GBT_BINARY;
-	gp->trees = (int) cm_pg_train_param(params, "trees");
-	gp->depth = (int) cm_pg_train_param(params, "depth");
-	gp->learning_rate = cm_pg_train_param(params, "learning_rate");
-	gp->min_child_weight = cm_pg_train_param(params, "min_child_weight");
-	gp->lambda = cm_pg_train_param(params, "lambda");
-	gp->gamma = cm_pg_train_param(params, "gamma");
-	gp->subsample = cm_pg_train_param(params, "subsample");
-	gp->colsample = cm_pg_train_param(params, "colsample");
-	gp->scale_pos_weight = cm_pg_train_param(params, "scale_pos_weight");
-	gp->early_stopping_rounds = (int) cm_pg_train_param(params, "early_stopping_rounds");
-	gp->seed = (uint64) cm_pg_train_param(params, "seed");
-	gp->threads = (int) cm_pg_train_param(params, "threads");
-	/* 0: as many as the machine has cores; always capped by campaign.max_train_threads */
-	if (gp->threads == 0)
-		gp->threads = (int) Max(1, sysconf(_SC_NPROCESSORS_ONLN));
-	gp->threads = Min(gp->threads, campaign_max_train_threads);
-}
 
 /* Refuse up front when the rows plus the fit's working memory exceed the limit. */
 static void
@@ -300,7 +267,7 @@ gbt_importance_json(const train_input *in, const cm_gbt *fit, StringInfo s)
 static int64
 gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz started)
 {
-	cm_gbt_params gp;
+	cm_gbt_params gp = params->core.gbt;
 	cm_gbt_info info;
 	cm_gbt	   *fit;
 	size_t		n_rows = in->binned.n_rows,
@@ -318,12 +285,13 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 
 	double		reading_seconds = (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC;
 
-	gbt_params_from(params, &gp);
+	/* 0: as many as the machine has cores; always capped by campaign.max_train_threads */
+	gp.threads = Min(cm_gbt_threads(gp.threads), campaign_max_train_threads);
 	gp.progress = train_progress;
 	gp.progress_arg = &ps;
 	check_gbt_memory(in, gp.depth, gp.threads);
 	margin = palloc_extended(sizeof(double) * n_rows, MCXT_ALLOC_HUGE);
-	cm_dataset_split(n_rows, cm_pg_train_param(params, "holdout"), gp.seed, is_holdout, &n_holdout);
+	cm_dataset_split(n_rows, gp.holdout, gp.seed, is_holdout, &n_holdout);
 	order_categories(in, is_holdout);
 	cm_pg_progress_set_phase(CM_PG_PROGRESS_TRAINING);
 	CM_PG_CHECK(cm_gbt_fit(&in->binned, &in->bins, is_holdout, &gp, &fit, &info, margin),
@@ -380,6 +348,7 @@ train(PG_FUNCTION_ARGS)
 	train_params params;
 	char	   *source = required_text(fcinfo, 1, "source");
 	char	   *algorithm = required_text(fcinfo, 4, "algorithm");
+	const cm_algorithm_ops *ops;
 	TimestampTz started = GetCurrentTimestamp();
 	MemoryContext data_cxt;
 	volatile int64 id = 0;		/* set inside PG_TRY */
@@ -387,23 +356,24 @@ train(PG_FUNCTION_ARGS)
 	in.model_name = required_text(fcinfo, 0, "model name");
 	in.label = required_text(fcinfo, 2, "label");
 	cm_pg_check_model_name(in.model_name);
-	if (strcmp(algorithm, "logistic") != 0 && strcmp(algorithm, "gbt") != 0)
+	ops = cm_algorithm_by_name(algorithm);
+	if (ops == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown algorithm \"%s\"", algorithm),
 				 errhint("Valid algorithms: gbt, logistic.")));
 	cm_pg_train_parse_params(PG_ARGISNULL(5) ? DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))) :
-				 PG_GETARG_JSONB_P(5), algorithm, &params);
-	in.algorithm = algorithm;
-	in.gbt = params.gbt;
-	in.regression = params.regression;
-	in.max_bins = in.gbt ? (int) cm_pg_train_param(&params, "bins") : 0;
+							 PG_GETARG_JSONB_P(5), ops, &params);
+	in.algorithm = ops->name;
+	in.gbt = ops->id == CM_ALGORITHM_GBT;
+	in.regression = in.gbt && params.core.gbt.objective == CM_GBT_REGRESSION;
+	in.max_bins = in.gbt ? params.core.gbt.bins : 0;
 	in.weight = params.weight;
 	in.force_categorical = params.categorical;
 	data_cxt = AllocSetContextCreate(CurrentMemoryContext, "campaign train", ALLOCSET_DEFAULT_SIZES);
 	/* shown by campaign.training_progress until the call ends, however it ends */
-	cm_pg_progress_begin(in.model_name, in.gbt,
-						 (int) cm_pg_train_param(&params, in.gbt ? "trees" : "max_iterations"));
+	cm_pg_progress_begin(in.model_name, ops->id,
+						 in.gbt ? params.core.gbt.trees : params.core.logistic.max_iterations);
 	PG_TRY();
 	{
 		cm_pg_train_read_source(&in, source, PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), data_cxt);

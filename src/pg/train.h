@@ -17,26 +17,18 @@
 #include "../core/binning.h"
 #include "../core/categories.h"
 #include "../core/dataset.h"
+#include "../core/gbt.h"
+#include "../core/logistic.h"
 
-/* One tunable of an algorithm: its default and inclusive range. */
-typedef struct param_spec
-{
-	const char *name;
-	double		default_value;
-	double		min;
-	double		max;
-	bool		integer;
-} param_spec;
-
-#define TRAIN_MAX_PARAMS 14		/* the common parameters plus gbt's, the longest list */
-
+/* The parameters of a training request. */
 typedef struct train_params
 {
-	const param_spec *spec[TRAIN_MAX_PARAMS];
-	double		value[TRAIN_MAX_PARAMS];
-	int			n;
-	bool		gbt;
-	bool		regression;		/* gbt objective "regression" (else "binary") */
+	const cm_algorithm_ops *algorithm;
+	union
+	{
+		cm_gbt_params gbt;
+		cm_logistic_params logistic;
+	}			core;			/* the algorithm's tunables (its table's), defaults filled in */
 	char	   *weight;			/* gbt: the weight column, NULL for none */
 	List	   *categorical;	/* gbt: names of columns forced categorical (char *) */
 } train_params;
@@ -76,10 +68,9 @@ typedef struct train_input
 	double	   *x;				/* its features as numbers */
 } train_input;
 
-/* train_params.c: parse params (NULL: {}) for algorithm, defaults filled in. */
-void		cm_pg_train_parse_params(Jsonb *jb, const char *algorithm, train_params *params);
-/* The value of parameter name (one of the algorithm's). */
-double		cm_pg_train_param(const train_params *params, const char *name);
+/* train_params.c: parse params for algorithm, defaults filled in. */
+void		cm_pg_train_parse_params(Jsonb *jb, const cm_algorithm_ops *algorithm,
+									 train_params *params);
 /* The parameters as a JSON object text, every default included. */
 char	   *cm_pg_train_params_json(const train_params *params);
 /* Append "key": value to a JSON object being built (null when not finite). */

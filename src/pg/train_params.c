@@ -1,6 +1,9 @@
 /*
- * train_params.c - campaign.train's params jsonb: each algorithm's parameters, their defaults
- * and ranges, and the JSON text of the parameters a model was trained with.
+ * train_params.c - campaign.train's params jsonb.  The algorithm's tunables are those of its
+ * core table (params.h: names, defaults, ranges, where each goes in the core's params
+ * struct), walked here without code of their own; gbt also takes two parameters about the
+ * source's columns, weight and categorical.  And the JSON text of the parameters a model was
+ * trained with.
  */
 #include "postgres.h"
 
@@ -12,71 +15,25 @@
 #include <math.h>
 
 #include "train.h"
-#include "../core/gbt.h"
 
-static const param_spec common_params[] = {
-	{"holdout", 0.2, 0.0, 0.9, false},
-	{"seed", 42, 0, 2147483647.0, true},
-};
-
-static const param_spec logistic_params[] = {
-	{"l2", 1.0, 0.0, 1e6, false},
-	{"max_iterations", 100, 1, 10000, true},
-	{"tolerance", 1e-8, 1e-15, 1.0, false},
-};
-
-static const param_spec gbt_params[] = {
-	{"trees", 100, 1, CM_GBT_MAX_TREES, true},
-	{"depth", 6, 1, CM_GBT_MAX_DEPTH, true},
-	{"learning_rate", 0.1, 1e-6, 1.0, false},
-	{"bins", 256, 3, CM_BINS_MAX, true},
-	{"min_child_weight", 1, 0, 1e12, false},
-	{"lambda", 1, 0, 1e12, false},
-	{"gamma", 0, 0, 1e12, false},
-	{"subsample", 1, 1e-6, 1.0, false},
-	{"colsample", 1, 1e-6, 1.0, false},
-	{"scale_pos_weight", 1, 1e-6, 1e6, false},
-	{"early_stopping_rounds", 0, 0, CM_GBT_MAX_TREES, true},
-	{"threads", 0, 0, CM_GBT_MAX_THREADS, true},
-};
-
-#define N_COMMON lengthof(common_params)
-#define N_LOGISTIC lengthof(logistic_params)
-#define N_GBT lengthof(gbt_params)
-#define MAX_PARAMS (N_COMMON + N_GBT)
-
-StaticAssertDecl(MAX_PARAMS <= TRAIN_MAX_PARAMS, "train_params holds too few parameters");
-
-double
-cm_pg_train_param(const train_params *params, const char *name)
+/* gbt reads a weight column and forced-categorical columns from the source; logistic neither */
+static bool
+takes_columns(const train_params *params)
 {
-	for (int i = 0; i < params->n; i++)
-		if (strcmp(params->spec[i]->name, name) == 0)
-			return params->value[i];
-	elog(ERROR, "unknown parameter %s", name);
-	return 0;
-}
-
-static void
-add_specs(train_params *params, const param_spec *specs, int n)
-{
-	for (int i = 0; i < n; i++)
-	{
-		params->spec[params->n] = &specs[i];
-		params->value[params->n++] = specs[i].default_value;
-	}
+	return params->algorithm->id == CM_ALGORITHM_GBT;
 }
 
 static char *
 valid_param_list(const train_params *params)
 {
+	const cm_param_table *table = params->algorithm->params;
 	StringInfoData s;
 
 	initStringInfo(&s);
-	for (int i = 0; i < params->n; i++)
-		appendStringInfo(&s, "%s%s", i ? ", " : "", params->spec[i]->name);
-	if (params->gbt)
-		appendStringInfoString(&s, ", objective, weight, categorical");
+	for (int i = 0; i < table->n_params; i++)
+		appendStringInfo(&s, "%s%s", i ? ", " : "", table->params[i].name);
+	if (takes_columns(params))
+		appendStringInfoString(&s, ", weight, categorical");
 	return s.data;
 }
 
@@ -112,10 +69,38 @@ set_categorical_param(train_params *params, JsonbValue *v)
 	}
 }
 
-static void
-set_param(train_params *params, const char *key, JsonbValue *v, const char *algorithm)
+/* Set one of the algorithm's tunables from its JSON value; false if key is none of them. */
+static bool
+set_core_param(train_params *params, const char *key, JsonbValue *v)
 {
-	if (params->gbt && strcmp(key, "weight") == 0)
+	const cm_param *param = cm_param_find(params->algorithm->params, key);
+	double		x;
+
+	if (param == NULL)
+		return false;
+	if (param->type == CM_PARAM_CHOICE)
+	{
+		/* a value that is not a string is none of the choices either */
+		CM_PG_CHECK(v->type == jbvString ?
+					cm_param_set_choice(param, &params->core, v->val.string.val, v->val.string.len) :
+					cm_param_set_choice(param, &params->core, "", 0), NULL);
+		return true;
+	}
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" must be a number", key)));
+	x = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+	CM_PG_CHECK(cm_param_set_number(param, &params->core, x), NULL);
+	return true;
+}
+
+static void
+set_param(train_params *params, const char *key, JsonbValue *v)
+{
+	if (set_core_param(params, key, v))
+		return;
+	if (takes_columns(params) && strcmp(key, "weight") == 0)
 	{
 		if (v->type != jbvString)
 			ereport(ERROR,
@@ -124,66 +109,28 @@ set_param(train_params *params, const char *key, JsonbValue *v, const char *algo
 		params->weight = pnstrdup(v->val.string.val, v->val.string.len);
 		return;
 	}
-	if (params->gbt && strcmp(key, "categorical") == 0)
+	if (takes_columns(params) && strcmp(key, "categorical") == 0)
 	{
 		set_categorical_param(params, v);
 		return;
 	}
-	if (params->gbt && strcmp(key, "objective") == 0)
-	{
-		char	   *o = v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) : "";
-
-		if (strcmp(o, "binary") != 0 && strcmp(o, "regression") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("parameter \"objective\" must be \"binary\" or \"regression\"")));
-		params->regression = strcmp(o, "regression") == 0;
-		return;
-	}
-	for (int i = 0; i < params->n; i++)
-	{
-		const param_spec *spec = params->spec[i];
-		double		x;
-
-		if (strcmp(spec->name, key) != 0)
-			continue;
-		if (v->type != jbvNumeric)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("parameter \"%s\" must be a number", key)));
-		x = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
-		if (!(x >= spec->min && x <= spec->max) || (spec->integer && x != floor(x)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("parameter \"%s\" must be %s between %.15g and %.15g, not %.15g", key,
-							spec->integer ? "an integer" : "a number", spec->min, spec->max, x)));
-		params->value[i] = x;
-		return;
-	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown parameter \"%s\" for algorithm \"%s\"", key, algorithm),
+			 errmsg("unknown parameter \"%s\" for algorithm \"%s\"", key, params->algorithm->name),
 			 errhint("Valid parameters: %s.", valid_param_list(params))));
 }
 
 void
-cm_pg_train_parse_params(Jsonb *jb, const char *algorithm, train_params *params)
+cm_pg_train_parse_params(Jsonb *jb, const cm_algorithm_ops *algorithm, train_params *params)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	char	   *key = NULL;
 
-	params->n = 0;
-	params->gbt = strcmp(algorithm, "gbt") == 0;
-	params->regression = false;
-	params->weight = NULL;
-	params->categorical = NIL;
-	add_specs(params, common_params, N_COMMON);
-	if (params->gbt)
-		add_specs(params, gbt_params, N_GBT);
-	else
-		add_specs(params, logistic_params, N_LOGISTIC);
+	memset(params, 0, sizeof(*params));
+	params->algorithm = algorithm;
+	cm_params_default(algorithm->params, &params->core, sizeof(params->core));
 	if (!JB_ROOT_IS_OBJECT(jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -194,7 +141,7 @@ cm_pg_train_parse_params(Jsonb *jb, const char *algorithm, train_params *params)
 		if (tok == WJB_KEY)
 			key = pnstrdup(v.val.string.val, v.val.string.len);
 		else if (tok == WJB_VALUE)
-			set_param(params, key, &v, algorithm);
+			set_param(params, key, &v);
 	}
 }
 
@@ -210,37 +157,55 @@ cm_pg_append_json_number(StringInfo s, const char *key, double value, bool *firs
 	*first = false;
 }
 
+/* "categorical": ["a", "b"] */
+static void
+append_column_list(StringInfo s, const char *key, List *names)
+{
+	ListCell   *lc;
+
+	appendStringInfoString(s, ", ");
+	escape_json(s, key);
+	appendStringInfoString(s, ": [");
+	foreach(lc, names)
+	{
+		appendStringInfoString(s, foreach_current_index(lc) ? ", " : "");
+		escape_json(s, lfirst(lc));
+	}
+	appendStringInfoChar(s, ']');
+}
+
 char *
 cm_pg_train_params_json(const train_params *params)
 {
+	const cm_param_table *table = params->algorithm->params;
 	StringInfoData s;
 	bool		first = true;
 
 	initStringInfo(&s);
 	appendStringInfoChar(&s, '{');
-	for (int i = 0; i < params->n; i++)
-		cm_pg_append_json_number(&s, params->spec[i]->name, params->value[i], &first);
-	if (params->gbt)
-		appendStringInfo(&s, ", \"objective\": \"%s\"", params->regression ? "regression" : "binary");
+	for (int i = 0; i < table->n_params; i++)
+	{
+		const cm_param *param = &table->params[i];
+
+		if (param->type != CM_PARAM_CHOICE)
+		{
+			cm_pg_append_json_number(&s, param->name, cm_param_number(param, &params->core),
+									 &first);
+			continue;
+		}
+		appendStringInfoString(&s, first ? "" : ", ");
+		escape_json(&s, param->name);
+		appendStringInfoString(&s, ": ");
+		escape_json(&s, cm_param_choice_name(param, &params->core));
+		first = false;
+	}
 	if (params->weight)
 	{
 		appendStringInfoString(&s, ", \"weight\": ");
 		escape_json(&s, params->weight);
 	}
 	if (params->categorical != NIL)
-	{
-		ListCell   *lc;
-
-		appendStringInfoString(&s, ", \"categorical\": [");
-		foreach(lc, params->categorical)
-		{
-			appendStringInfoString(&s, foreach_current_index(lc) ? ", " : "");
-			escape_json(&s, lfirst(lc));
-		}
-		appendStringInfoChar(&s, ']');
-	}
+		append_column_list(&s, "categorical", params->categorical);
 	appendStringInfoChar(&s, '}');
 	return s.data;
 }
-
-/* The SQL that reads the source: a query wrapped as a subquery, or a named relation. */
