@@ -46,7 +46,7 @@ endif
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) campaign.control
 	cat $(SQL_PARTS) > $@
 
-$(OBJS): $(wildcard src/core/*.h) src/pg/campaign.h
+$(OBJS): $(wildcard src/core/*.h) $(wildcard src/pg/*.h)
 
 # The core's functions are internal to campaign.so: hidden, so calls between them and from the
 # glue are direct rather than through the PLT (cm_bins_code once per cell read, for one).

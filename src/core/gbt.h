@@ -21,6 +21,9 @@
  *                     1 split: u32 feature, u8 default_left, f64 threshold, u32 left, u32 right
  * The decoder checks every field: features < n_features, finite numbers, children strictly
  * after their parent and inside the tree (so no cycle, and scoring ends within n_nodes steps).
+ *
+ * Files: gbt_model.c (the ensemble in memory, scoring), gbt_codec.c (the body above),
+ * gbt_params.c (the tunables), gbt_train.c (the boosting loop) and gbt_grow.c (one tree).
  */
 #ifndef CM_GBT_H
 #define CM_GBT_H
@@ -31,6 +34,7 @@
 
 #include "binning.h"
 #include "model.h"
+#include "params.h"
 #include "status.h"
 
 #define CM_GBT_MAX_TREES 100000
@@ -88,6 +92,10 @@ typedef struct cm_gbt
 	size_t		cap_trees;
 } cm_gbt;
 
+/*
+ * The tunables of a fit; cm_gbt_param_table lists them with their defaults and ranges (the
+ * comments below only summarize it).
+ */
 typedef struct cm_gbt_params
 {
 	cm_gbt_objective objective;
@@ -102,9 +110,12 @@ typedef struct cm_gbt_params
 	double		scale_pos_weight;	/* > 0: weight of positive rows (binary) */
 	int			early_stopping_rounds;	/* 0 off; else stop after this many trees without
 										 * holdout improvement and keep the best */
-	uint64_t	seed;
-	int			threads;		/* 1 .. CM_GBT_MAX_THREADS: threads sharing each step; the
-								 * model does not depend on it */
+	uint64_t	seed;			/* of the subsamples, the rounding (and the host's holdout) */
+	int			threads;		/* 0 .. CM_GBT_MAX_THREADS: threads sharing each step, 0 one
+								 * per core (cm_gbt_threads); the model does not depend on it */
+	/* for the host, not read by cm_gbt_fit: */
+	double		holdout;		/* share of rows the host holds out (cm_dataset_split) */
+	int			bins;			/* bins per feature the host places (cm_bins_fit) */
 	/* optional: called on the calling thread after each tree */
 	void		(*progress) (void *arg, int trees_done, int trees_total);
 	void	   *progress_arg;
@@ -118,10 +129,17 @@ typedef struct cm_gbt_info
 	double		best_holdout_loss;	/* NaN without holdout rows */
 } cm_gbt_info;
 
+/* The tunables of cm_gbt_params: names, defaults and inclusive ranges (gbt_params.c). */
+extern const cm_param_table cm_gbt_param_table;
+
+/* Every tunable at its table default. */
 void		cm_gbt_default_params(cm_gbt_params *params);
 
-/* Check params; CM_ERR_INVALID with a message naming the bad one. */
+/* Check params against the table; CM_ERR_INVALID with a message naming the bad one. */
 cm_status	cm_gbt_check_params(const cm_gbt_params *params);
+
+/* The threads a fit asked for threads runs on: threads, or for 0 one per core (at most 64). */
+int			cm_gbt_threads(int threads);
 
 /*
  * Fit on the rows of data whose is_holdout flag is 0 (is_holdout may be NULL); holdout rows
@@ -139,6 +157,9 @@ bool		cm_gbt_fit_memory(size_t n_rows, const cm_bins *bins, int depth, int threa
 /* Margin (log-odds for binary) and model output (probability for binary) of a raw row. */
 double		cm_gbt_margin(const cm_gbt *m, const double *x);
 double		cm_gbt_predict(const cm_gbt *m, const double *x);
+
+/* The model output of a margin: its probability (sigmoid) for binary, itself for regression. */
+double		cm_gbt_output(cm_gbt_objective objective, double margin);
 
 /* Per-feature totals over the splits of a freshly trained model (arrays of n_features). */
 void		cm_gbt_importance(const cm_gbt *m, double *gain, double *cover, double *splits);

@@ -1,21 +1,43 @@
-/* logistic.c - IRLS logistic regression with backtracking, and its model body codec. */
+/*
+ * logistic.c - IRLS logistic regression with backtracking, its table of tunables and its model
+ * body codec.
+ */
 #include "logistic.h"
 #include "distributions.h"
 #include "memory.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #define INTERRUPT_EVERY 65536
 
+#define NUMBER(name, type, member, def, min, max) \
+	{name, type, offsetof(cm_logistic_params, member), def, min, max, NULL, 0}
+
+/* In the order users see them (the list of valid parameters, the stored params). */
+static const cm_param logistic_params[] = {
+	NUMBER("holdout", CM_PARAM_REAL, holdout, 0.2, 0, 0.9),
+	NUMBER("seed", CM_PARAM_SEED, seed, 42, 0, 2147483647.0),
+	NUMBER("l2", CM_PARAM_REAL, l2, 1.0, 0, 1e6),
+	NUMBER("max_iterations", CM_PARAM_INT, max_iterations, 100, 1, 10000),
+	NUMBER("tolerance", CM_PARAM_REAL, tolerance, 1e-8, 1e-15, 1.0),
+};
+
+const cm_param_table cm_logistic_param_table = {
+	logistic_params, sizeof(logistic_params) / sizeof(logistic_params[0])
+};
+
 void
 cm_logistic_default_params(cm_logistic_params *params)
 {
-	params->l2 = 1.0;
-	params->max_iterations = 100;
-	params->tolerance = 1e-8;
-	params->progress = NULL;
-	params->progress_arg = NULL;
+	cm_params_default(&cm_logistic_param_table, params, sizeof(*params));
+}
+
+cm_status
+cm_logistic_check_params(const cm_logistic_params *params)
+{
+	return cm_params_check(&cm_logistic_param_table, params);
 }
 
 static cm_status
@@ -211,9 +233,7 @@ check_fit_input(const double *y, size_t n_rows, uint32_t p, const uint8_t *skip,
 	if (p == 0 || p > CM_LOGISTIC_MAX_FEATURES)
 		return cm_fail(CM_ERR_LIMIT, "logistic regression takes 1 to %d features, not %u",
 					   CM_LOGISTIC_MAX_FEATURES, p);
-	if (!(params->l2 >= 0) || !isfinite(params->l2) || params->max_iterations < 1 ||
-		!(params->tolerance > 0))
-		return cm_fail(CM_ERR_INVALID, "l2 must be >= 0, max_iterations >= 1, tolerance > 0");
+	CM_TRY(cm_logistic_check_params(params));
 	*positives = 0;
 	*used = 0;
 	for (size_t i = 0; i < n_rows; i++)
@@ -401,5 +421,6 @@ logistic_predict_body(const void *body, const double *x)
 
 const cm_algorithm_ops cm_logistic_ops = {
 	CM_ALGORITHM_LOGISTIC, "logistic",
-	logistic_encode, logistic_decode, logistic_free_body, logistic_predict_body
+	logistic_encode, logistic_decode, logistic_free_body, logistic_predict_body,
+	&cm_logistic_param_table
 };

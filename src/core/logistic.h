@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "params.h"
 #include "status.h"
 
 #define CM_LOGISTIC_MAX_FEATURES 1000	/* the Newton system is (p+1)^2 */
@@ -26,11 +27,15 @@ typedef struct cm_logistic
 	double	   *coef;			/* coefficient on the standardized feature */
 } cm_logistic;
 
+/* The tunables of a fit; cm_logistic_param_table lists their defaults and ranges. */
 typedef struct cm_logistic_params
 {
-	double		l2;				/* >= 0 */
-	int			max_iterations; /* >= 1 */
-	double		tolerance;		/* > 0: stop when no coefficient moves more than this */
+	double		l2;				/* strength of the L2 penalty */
+	int			max_iterations;
+	double		tolerance;		/* stop when no coefficient moves more than this */
+	/* for the host, not read by cm_logistic_fit: its holdout split (cm_dataset_split) */
+	double		holdout;
+	uint64_t	seed;
 	/* optional, called after each iteration like cm_gbt_params.progress (total = max_iterations) */
 	void		(*progress) (void *arg, int done, int total);
 	void	   *progress_arg;
@@ -43,7 +48,14 @@ typedef struct cm_logistic_info
 	size_t		rows_used;
 } cm_logistic_info;
 
+/* The tunables of cm_logistic_params: names, defaults and inclusive ranges. */
+extern const cm_param_table cm_logistic_param_table;
+
+/* Every tunable at its table default. */
 void		cm_logistic_default_params(cm_logistic_params *params);
+
+/* Check params against the table; CM_ERR_INVALID with a message naming the bad one. */
+cm_status	cm_logistic_check_params(const cm_logistic_params *params);
 
 /*
  * Fit on the rows of x (n_rows x n_features, row-major, NaN = missing) whose skip flag is 0

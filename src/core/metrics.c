@@ -1,4 +1,6 @@
-/* metrics.c - exact AUC (rank statistic with ties), log loss and Brier score. */
+/*
+ * metrics.c - exact AUC (rank statistic with ties), log loss and Brier score; RMSE, MAE, R^2.
+ */
 #include "metrics.h"
 #include "memory.h"
 #include "sort.h"
@@ -126,4 +128,39 @@ cm_status
 cm_binary_metrics_compute(const double *p, const double *y, size_t n, cm_binary_metrics *out)
 {
 	return cm_binary_metrics_weighted(p, y, NULL, n, out);
+}
+
+cm_status
+cm_regression_metrics_weighted(const double *p, const double *y, const double *w, size_t n,
+							   cm_regression_metrics *out)
+{
+	double		se = 0,
+				ae = 0,
+				mean = 0,
+				ss = 0,
+				total = 0;
+
+	if (n == 0)
+		return cm_fail(CM_ERR_DATA, "no rows to evaluate");
+	for (size_t i = 0; i < n; i++)
+		total += w ? w[i] : 1;
+	if (!(total > 0))
+		return cm_fail(CM_ERR_DATA, "the rows to evaluate weigh nothing");
+	/* each term divided by the total, as the metrics have always been computed */
+	for (size_t i = 0; i < n; i++)
+		mean += (w ? w[i] : 1) * y[i] / total;
+	for (size_t i = 0; i < n; i++)
+	{
+		double		wi = w ? w[i] : 1;
+
+		se += wi * (p[i] - y[i]) * (p[i] - y[i]);
+		ae += wi * fabs(p[i] - y[i]);
+		ss += wi * (y[i] - mean) * (y[i] - mean);
+	}
+	out->rmse = sqrt(se / total);
+	out->mae = ae / total;
+	out->r2 = ss > 0 ? 1 - se / ss : NAN;
+	out->mean = mean;
+	out->n = n;
+	return CM_OK;
 }

@@ -1,5 +1,6 @@
 /*
- * metrics.h - binary classification metrics on probabilities, exact for the data given.
+ * metrics.h - binary classification metrics on probabilities and regression metrics on
+ * predicted values, exact for the data given, optionally weighted.
  */
 #ifndef CM_METRICS_H
 #define CM_METRICS_H
@@ -34,5 +35,22 @@ cm_status	cm_binary_metrics_compute(const double *p, const double *y, size_t n,
  */
 cm_status	cm_binary_metrics_weighted(const double *p, const double *y, const double *w,
 									   size_t n, cm_binary_metrics *out);
+
+typedef struct cm_regression_metrics
+{
+	double		rmse;
+	double		mae;
+	double		r2;				/* share of the label variance explained; NaN when the labels
+								 * do not vary */
+	double		mean;			/* of the labels */
+	size_t		n;
+} cm_regression_metrics;
+
+/*
+ * Metrics of predictions p against labels y with row weights w (>= 0, finite; NULL: all 1):
+ * each row counts as w copies of itself.  n == 0 or a zero total weight is CM_ERR_DATA.
+ */
+cm_status	cm_regression_metrics_weighted(const double *p, const double *y, const double *w,
+										   size_t n, cm_regression_metrics *out);
 
 #endif

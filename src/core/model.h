@@ -26,6 +26,7 @@
 
 #include "buffer.h"
 #include "categories.h"
+#include "params.h"
 #include "status.h"
 
 #define CM_MODEL_MAGIC "CMPM"
@@ -68,6 +69,8 @@ typedef struct cm_algorithm_ops
 	void		(*free) (void *body);
 	/* x holds n_features values in model order, NaN = missing; returns the model's output */
 	double		(*predict) (const void *body, const double *x);
+	/* the tunables of its fit (its params struct) */
+	const cm_param_table *params;
 } cm_algorithm_ops;
 
 /* The ops of an algorithm by id or by name; NULL when unknown. */

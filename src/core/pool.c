@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 
 /*
  * A worker that has just finished a share polls this many times before sleeping: tree growth
@@ -151,4 +152,12 @@ cm_pool_run(cm_pool_job job, void *arg, int n_shares)
 	for (int s = n_workers + 1; s < n_shares; s++)
 		job(arg, s, n_shares);
 	wait_for_workers();
+}
+
+int
+cm_pool_cores(void)
+{
+	long		n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > CM_POOL_MAX_SHARES ? CM_POOL_MAX_SHARES : (int) n;
 }

@@ -21,4 +21,7 @@ typedef void (*cm_pool_job) (void *arg, int share, int n_shares);
  * and return when every share is done. */
 void		cm_pool_run(cm_pool_job job, void *arg, int n_shares);
 
+/* The processors online, 1 .. CM_POOL_MAX_SHARES: a default for how many shares to use. */
+int			cm_pool_cores(void);
+
 #endif

@@ -43,7 +43,7 @@ typedef struct progress_slot
 	int			pid;			/* 0: free */
 	Oid			database;
 	Oid			user;
-	bool		gbt;			/* counts trees, else logistic iterations */
+	cm_algorithm algorithm;		/* gbt counts trees, logistic iterations */
 	cm_pg_progress_phase phase;
 	int32		done;
 	int32		total;
@@ -185,7 +185,7 @@ claim_slot(const progress_slot *fresh)
 }
 
 void
-cm_pg_progress_begin(const char *model, bool gbt, int total)
+cm_pg_progress_begin(const char *model, cm_algorithm algorithm, int total)
 {
 	progress_slot fresh;
 
@@ -201,7 +201,7 @@ cm_pg_progress_begin(const char *model, bool gbt, int total)
 	fresh.pid = MyProcPid;
 	fresh.database = MyDatabaseId;
 	fresh.user = GetUserId();
-	fresh.gbt = gbt;
+	fresh.algorithm = algorithm;
 	fresh.phase = CM_PG_PROGRESS_READING;
 	fresh.total = total;
 	fresh.started = fresh.training_started = GetCurrentTimestamp();
@@ -293,11 +293,11 @@ put_training(Tuplestorestate *store, TupleDesc desc, const progress_slot *s, Tim
 	values[COL_USER] = user ? CStringGetTextDatum(user) : (Datum) 0;
 	nulls[COL_USER] = user == NULL;
 	values[COL_MODEL] = CStringGetTextDatum(s->model);
-	values[COL_ALGORITHM] = CStringGetTextDatum(s->gbt ? "gbt" : "logistic");
+	values[COL_ALGORITHM] = CStringGetTextDatum(cm_algorithm_by_id(s->algorithm)->name);
 	values[COL_PHASE] = CStringGetTextDatum(phase_names[s->phase]);
 	values[COL_DONE] = Int32GetDatum(s->done);
 	values[COL_TOTAL] = Int32GetDatum(s->total);
-	values[COL_UNIT] = CStringGetTextDatum(s->gbt ? "trees" : "iterations");
+	values[COL_UNIT] = CStringGetTextDatum(s->algorithm == CM_ALGORITHM_GBT ? "trees" : "iterations");
 	values[COL_PERCENT] = Float8GetDatum(s->total > 0 ? round(1000.0 * s->done / s->total) / 10 : 0);
 	values[COL_ROWS_READ] = Int64GetDatum(s->rows_read);
 	values[COL_STARTED] = TimestampTzGetDatum(s->started);

@@ -82,11 +82,8 @@ parse_cuts(tier_cache *cache, ArrayType *array, MemoryContext cxt)
 	cuts = MemoryContextAlloc(cxt, sizeof(double) * (n > 0 ? n : 1));
 	for (int i = 0; i < n; i++)
 		cuts[i] = DatumGetFloat8(values[i]);
-	if (cm_check_cuts(cuts, (size_t) n) != CM_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid cuts: %s", cm_last_error()),
-				 errhint("Give ascending probabilities between 0 and 1, e.g. '{0.3,0.7}'.")));
+	CM_PG_CHECK_HINT(cm_check_cuts(cuts, (size_t) n), "invalid cuts",
+					 "Give ascending probabilities between 0 and 1, e.g. '{0.3,0.7}'.");
 	cache->cuts = cuts;
 	cache->n_cuts = n;
 	cache->cuts_bytes = copy_bytes(cxt, array);

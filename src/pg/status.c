@@ -1,5 +1,7 @@
 /*
- * status.c - the one place where core statuses become SQLSTATEs.
+ * status.c - the one place where core statuses become SQLSTATEs, and how a failure reads:
+ * the core's message after what the glue was doing, a hint where the user can act, or the
+ * glue's own wording of a failure it expects.
  */
 #include "postgres.h"
 
@@ -34,8 +36,28 @@ sqlstate_of(cm_status status)
 void
 cm_pg_raise(cm_status status, const char *what)
 {
+	cm_pg_raise_hint(status, what, NULL);
+}
+
+void
+cm_pg_raise_hint(cm_status status, const char *what, const char *hint)
+{
 	ereport(ERROR,
 			(errcode(sqlstate_of(status)),
-			 errmsg("%s: %s", what, cm_last_error())));
+			 what ? errmsg("%s: %s", what, cm_last_error()) : errmsg("%s", cm_last_error()),
+			 hint ? errhint("%s", hint) : 0));
 	pg_unreachable();
+}
+
+void
+cm_pg_raise_worded(cm_status status, const char *what, const cm_pg_wording *wordings,
+				   int n_wordings)
+{
+	for (int i = 0; i < n_wordings; i++)
+		if (wordings[i].status == status)
+			ereport(ERROR,
+					(errcode(sqlstate_of(status)),
+					 errmsg("%s", wordings[i].message),
+					 wordings[i].hint ? errhint("%s", wordings[i].hint) : 0));
+	cm_pg_raise_hint(status, what, NULL);
 }

@@ -73,6 +73,9 @@ test_split_gain_by_hand(void **state)
 	assert_true(fabs(gain - 50) < 1e-9 && cover == 4 && splits == 1);
 	for (int i = 0; i < 4; i++)
 		assert_true(fabs(cm_gbt_predict(m, &x[i]) - y[i]) < 1e-9);
+	/* a regression model's output is its margin */
+	assert_true(cm_gbt_output(CM_GBT_REGRESSION, -7.25) == -7.25);
+	assert_true(cm_gbt_output(CM_GBT_BINARY, 0) == 0.5);
 	cm_gbt_free(m);
 	/* with lambda 1 the gain is 100/3 and leaves shrink to -10/3 and 10/3 */
 	p.lambda = 1;
@@ -166,6 +169,9 @@ test_learns_a_known_rule(void **state)
 			double		probe[3] = {(a + 0.5) / 20, (b + 0.5) / 20, 0.3};
 			double		prob = cm_gbt_predict(m, probe);
 
+			/* a binary model's output is the sigmoid of its margin */
+			assert_true(prob == cm_gbt_output(CM_GBT_BINARY, cm_gbt_margin(m, probe)));
+			assert_true(fabs(prob - 1 / (1 + exp(-cm_gbt_margin(m, probe)))) < 1e-15);
 			right += (prob > 0.5) == (probe[0] > 0.5 && probe[1] > 0.5);
 		}
 	assert_true(right >= 396);

@@ -1,4 +1,7 @@
-/* test_metrics.c - AUC with ties, log loss and Brier score against hand-computed values. */
+/*
+ * test_metrics.c - AUC with ties, log loss and Brier score, and the regression metrics, against
+ * hand-computed values.
+ */
 #include "harness.h"
 #include "metrics.h"
 
@@ -172,6 +175,61 @@ test_weights_equal_repeated_rows(void **state)
 	assert_int_equal(cm_binary_metrics_weighted(p, y, zero, 5, &mw), CM_ERR_DATA);
 }
 
+/* p = 1, 2, 3 on y = 1, 3, 2: errors 0, 1, 1, label mean 2, label sum of squares 2. */
+static void
+test_regression_by_hand(void **state)
+{
+	double		p[3] = {1, 2, 3};
+	double		y[3] = {1, 3, 2};
+	cm_regression_metrics m;
+
+	(void) state;
+	assert_int_equal(cm_regression_metrics_weighted(p, y, NULL, 3, &m), CM_OK);
+	assert_true(fabs(m.rmse - sqrt(2.0 / 3)) < 1e-15);
+	assert_true(fabs(m.mae - 2.0 / 3) < 1e-15);
+	assert_true(fabs(m.mean - 2) < 1e-15);
+	assert_true(fabs(m.r2 - 0) < 1e-15);
+	assert_int_equal(m.n, 3);
+}
+
+/* Integer weights give the regression metrics of the repeated rows. */
+static void
+test_regression_weights_equal_repeated_rows(void **state)
+{
+	double		p[4] = {1.5, 2, 0, 4};
+	double		y[4] = {1, 3, 7, 2};
+	double		w[4] = {2, 1, 0, 3};
+	double		rp[6] = {1.5, 1.5, 2, 4, 4, 4};
+	double		ry[6] = {1, 1, 3, 2, 2, 2};
+	cm_regression_metrics mw,
+				mr;
+
+	(void) state;
+	assert_int_equal(cm_regression_metrics_weighted(p, y, w, 4, &mw), CM_OK);
+	assert_int_equal(cm_regression_metrics_weighted(rp, ry, NULL, 6, &mr), CM_OK);
+	assert_true(fabs(mw.rmse - mr.rmse) < 1e-12);
+	assert_true(fabs(mw.mae - mr.mae) < 1e-12);
+	assert_true(fabs(mw.r2 - mr.r2) < 1e-12);
+	assert_true(fabs(mw.mean - mr.mean) < 1e-12);
+}
+
+/* Constant labels explain nothing (R^2 is NaN); no rows or no weight is an error. */
+static void
+test_regression_edge_cases(void **state)
+{
+	double		p[2] = {1, 3};
+	double		y[2] = {2, 2};
+	double		zero[2] = {0, 0};
+	cm_regression_metrics m;
+
+	(void) state;
+	assert_int_equal(cm_regression_metrics_weighted(p, y, NULL, 2, &m), CM_OK);
+	assert_true(isnan(m.r2));
+	assert_true(m.rmse == 1 && m.mae == 1 && m.mean == 2);
+	assert_int_equal(cm_regression_metrics_weighted(p, y, zero, 2, &m), CM_ERR_DATA);
+	assert_int_equal(cm_regression_metrics_weighted(NULL, NULL, NULL, 0, &m), CM_ERR_DATA);
+}
+
 int
 main(void)
 {
@@ -186,6 +244,9 @@ main(void)
 		HARNESS_TEST(test_empty_is_an_error),
 		HARNESS_TEST(test_allocation_failure),
 		HARNESS_TEST(test_weights_equal_repeated_rows),
+		HARNESS_TEST(test_regression_by_hand),
+		HARNESS_TEST(test_regression_weights_equal_repeated_rows),
+		HARNESS_TEST(test_regression_edge_cases),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);

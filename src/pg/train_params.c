@@ -1,0 +1,211 @@
+/*
+ * train_params.c - campaign.train's params jsonb.  The algorithm's tunables are those of its
+ * core table (params.h: names, defaults, ranges, where each goes in the core's params
+ * struct), walked here without code of their own; gbt also takes two parameters about the
+ * source's columns, weight and categorical.  And the JSON text of the parameters a model was
+ * trained with.
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+
+#include <math.h>
+
+#include "train.h"
+
+/* gbt reads a weight column and forced-categorical columns from the source; logistic neither */
+static bool
+takes_columns(const train_params *params)
+{
+	return params->algorithm->id == CM_ALGORITHM_GBT;
+}
+
+static char *
+valid_param_list(const train_params *params)
+{
+	const cm_param_table *table = params->algorithm->params;
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (int i = 0; i < table->n_params; i++)
+		appendStringInfo(&s, "%s%s", i ? ", " : "", table->params[i].name);
+	if (takes_columns(params))
+		appendStringInfoString(&s, ", weight, categorical");
+	return s.data;
+}
+
+/* "categorical": a column name or an array of them. */
+static void
+set_categorical_param(train_params *params, JsonbValue *v)
+{
+	JsonbIterator *it;
+	JsonbValue	item;
+	JsonbIteratorToken tok;
+
+	if (v->type == jbvString)
+	{
+		params->categorical = lappend(params->categorical,
+									  pnstrdup(v->val.string.val, v->val.string.len));
+		return;
+	}
+	if (v->type != jbvBinary)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"categorical\" must be an array of column names")));
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
+	{
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_KEY ||
+			(tok == WJB_ELEM && item.type != jbvString))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"categorical\" must be an array of column names")));
+		if (tok == WJB_ELEM)
+			params->categorical = lappend(params->categorical,
+										  pnstrdup(item.val.string.val, item.val.string.len));
+	}
+}
+
+/* Set one of the algorithm's tunables from its JSON value; false if key is none of them. */
+static bool
+set_core_param(train_params *params, const char *key, JsonbValue *v)
+{
+	const cm_param *param = cm_param_find(params->algorithm->params, key);
+	double		x;
+
+	if (param == NULL)
+		return false;
+	if (param->type == CM_PARAM_CHOICE)
+	{
+		/* a value that is not a string is none of the choices either */
+		CM_PG_CHECK(v->type == jbvString ?
+					cm_param_set_choice(param, &params->core, v->val.string.val, v->val.string.len) :
+					cm_param_set_choice(param, &params->core, "", 0), NULL);
+		return true;
+	}
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" must be a number", key)));
+	x = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+	CM_PG_CHECK(cm_param_set_number(param, &params->core, x), NULL);
+	return true;
+}
+
+static void
+set_param(train_params *params, const char *key, JsonbValue *v)
+{
+	if (set_core_param(params, key, v))
+		return;
+	if (takes_columns(params) && strcmp(key, "weight") == 0)
+	{
+		if (v->type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"weight\" must be the name of a column")));
+		params->weight = pnstrdup(v->val.string.val, v->val.string.len);
+		return;
+	}
+	if (takes_columns(params) && strcmp(key, "categorical") == 0)
+	{
+		set_categorical_param(params, v);
+		return;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown parameter \"%s\" for algorithm \"%s\"", key, params->algorithm->name),
+			 errhint("Valid parameters: %s.", valid_param_list(params))));
+}
+
+void
+cm_pg_train_parse_params(Jsonb *jb, const cm_algorithm_ops *algorithm, train_params *params)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+
+	memset(params, 0, sizeof(*params));
+	params->algorithm = algorithm;
+	cm_params_default(algorithm->params, &params->core, sizeof(params->core));
+	if (!JB_ROOT_IS_OBJECT(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("params must be a JSON object")));
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (tok == WJB_VALUE)
+			set_param(params, key, &v);
+	}
+}
+
+void
+cm_pg_append_json_number(StringInfo s, const char *key, double value, bool *first)
+{
+	appendStringInfoString(s, *first ? "" : ", ");
+	escape_json(s, key);
+	if (isfinite(value))
+		appendStringInfo(s, ": %s", float8out_internal(value));
+	else
+		appendStringInfoString(s, ": null");
+	*first = false;
+}
+
+/* "categorical": ["a", "b"] */
+static void
+append_column_list(StringInfo s, const char *key, List *names)
+{
+	ListCell   *lc;
+
+	appendStringInfoString(s, ", ");
+	escape_json(s, key);
+	appendStringInfoString(s, ": [");
+	foreach(lc, names)
+	{
+		appendStringInfoString(s, foreach_current_index(lc) ? ", " : "");
+		escape_json(s, lfirst(lc));
+	}
+	appendStringInfoChar(s, ']');
+}
+
+char *
+cm_pg_train_params_json(const train_params *params)
+{
+	const cm_param_table *table = params->algorithm->params;
+	StringInfoData s;
+	bool		first = true;
+
+	initStringInfo(&s);
+	appendStringInfoChar(&s, '{');
+	for (int i = 0; i < table->n_params; i++)
+	{
+		const cm_param *param = &table->params[i];
+
+		if (param->type != CM_PARAM_CHOICE)
+		{
+			cm_pg_append_json_number(&s, param->name, cm_param_number(param, &params->core),
+									 &first);
+			continue;
+		}
+		appendStringInfoString(&s, first ? "" : ", ");
+		escape_json(&s, param->name);
+		appendStringInfoString(&s, ": ");
+		escape_json(&s, cm_param_choice_name(param, &params->core));
+		first = false;
+	}
+	if (params->weight)
+	{
+		appendStringInfoString(&s, ", \"weight\": ");
+		escape_json(&s, params->weight);
+	}
+	if (params->categorical != NIL)
+		append_column_list(&s, "categorical", params->categorical);
+	appendStringInfoChar(&s, '}');
+	return s.data;
+}

@@ -1,0 +1,581 @@
+/*
+ * train_source.c - reading campaign.train's source: resolve the label, weight and feature
+ * columns, then take every row from the executor (a DestReceiver; an SPI cursor on 13),
+ * validate it and append it to the dataset, quantizing gbt rows once the bin edges are placed.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/varlena.h"
+
+#include <math.h>
+
+#include "train.h"
+#include "../core/logistic.h"
+
+#define FETCH_BATCH 10000
+/* rows buffered as doubles to place the bin edges: 200k, or fewer for wide sources (32 MB) */
+#define GBT_SAMPLE_ROWS(n_features) Max(1000, Min(200000, (4 * 1024 * 1024) / (n_features)))
+
+static char *
+source_query(const char *source)
+{
+	const char *p = source;
+	size_t		len;
+	Oid			relid;
+
+	while (isspace((unsigned char) *p) || *p == '(')
+		p++;
+	if (pg_strncasecmp(p, "select", 6) == 0 || pg_strncasecmp(p, "with", 4) == 0 ||
+		pg_strncasecmp(p, "values", 6) == 0 || pg_strncasecmp(p, "table", 5) == 0)
+	{
+		len = strlen(source);
+		while (len > 0 && (isspace((unsigned char) source[len - 1]) || source[len - 1] == ';'))
+			len--;
+		return psprintf("SELECT * FROM (%.*s\n) AS campaign_source", (int) len, source);
+	}
+	relid = RangeVarGetRelid(makeRangeVarFromNameList(textToQualifiedNameList(cstring_to_text(source))),
+							 NoLock, false);
+	return psprintf("SELECT * FROM %s",
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											   get_rel_name(relid)));
+}
+
+static int
+column_of(TupleDesc desc, const char *name)
+{
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
+static bool
+name_in_list(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp(lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+static void
+add_feature(train_input *in, TupleDesc desc, int attno)
+{
+	Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
+	Oid			type = getBaseType(att->atttypid);
+	cm_feature_type kind;
+	bool		forced = name_in_list(in->force_categorical, NameStr(att->attname));
+	bool		usable = cm_pg_feature_type_of(type, &kind);
+
+	if (forced)
+		kind = CM_FEATURE_CATEGORICAL;
+	if ((!usable && !forced) || (kind == CM_FEATURE_CATEGORICAL && !in->gbt))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("feature \"%s\" has type %s, which algorithm \"%s\" cannot use",
+						NameStr(att->attname), format_type_be(att->atttypid), in->algorithm),
+				 errhint("Features must be numeric, integer or boolean columns, or for gbt also text, varchar or enum columns; list the ones to use in features.")));
+	for (int i = 0; i < in->n_features; i++)
+		if (in->feature_attnos[i] == attno)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("feature \"%s\" is listed twice", NameStr(att->attname))));
+	in->categorical[in->n_features] = kind == CM_FEATURE_CATEGORICAL;
+	in->feature_names[in->n_features] = pstrdup(NameStr(att->attname));
+	in->feature_attnos[in->n_features] = attno;
+	in->feature_types[in->n_features++] = type;
+}
+
+/* The weight column: numeric, not the label.  Returns its attno (0: no weight). */
+static int
+resolve_weight(train_input *in, TupleDesc desc)
+{
+	int			attno;
+	cm_feature_type kind;
+
+	if (in->weight == NULL)
+		return 0;
+	attno = column_of(desc, in->weight);
+	if (attno == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("weight column \"%s\" is not in the source", in->weight)));
+	if (attno == in->label_attno)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the label \"%s\" cannot also be the weight", in->weight)));
+	in->weight_type = getBaseType(TupleDescAttr(desc, attno - 1)->atttypid);
+	if (!cm_pg_feature_type_of(in->weight_type, &kind) || kind != CM_FEATURE_NUMERIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("weight column \"%s\" has type %s; it must be a number",
+						in->weight, format_type_be(in->weight_type))));
+	return attno;
+}
+
+/* Per-feature state of the categorical features, once the features are known. */
+static void
+prepare_categorical(train_input *in)
+{
+	ListCell   *lc;
+
+	foreach(lc, in->force_categorical)
+	{
+		bool		found = false;
+
+		for (int j = 0; j < in->n_features; j++)
+			found |= strcmp(in->feature_names[j], lfirst(lc)) == 0;
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("categorical column \"%s\" is not one of the features",
+							(char *) lfirst(lc))));
+	}
+	in->readers = palloc0(sizeof(cm_pg_category_reader) * in->n_features);
+	for (int j = 0; j < in->n_features; j++)
+		if (in->categorical[j])
+			cm_pg_category_reader_init(&in->readers[j], in->feature_types[j],
+									   CurrentMemoryContext);
+}
+
+/* Resolve the label and feature columns of the source. */
+static void
+resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
+{
+	cm_feature_type kind;
+	int			max = desc->natts;
+
+	in->label_attno = column_of(desc, in->label);
+	if (in->label_attno == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("label column \"%s\" is not in the source", in->label)));
+	in->label_type = getBaseType(TupleDescAttr(desc, in->label_attno - 1)->atttypid);
+	if (!cm_pg_feature_type_of(in->label_type, &kind) || kind == CM_FEATURE_CATEGORICAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("label column \"%s\" has type %s; it must be %s",
+						in->label, format_type_be(in->label_type),
+						in->regression ? "a number" : "boolean or a number 0/1")));
+	in->weight_attno = resolve_weight(in, desc);
+	if (features)
+	{
+		Datum	   *names;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(features, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &n);
+		max = n;
+		in->categorical = palloc0(sizeof(bool) * Max(max, 1));
+		in->feature_names = palloc0(sizeof(char *) * Max(max, 1));
+		in->feature_attnos = palloc0(sizeof(int) * Max(max, 1));
+		in->feature_types = palloc0(sizeof(Oid) * Max(max, 1));
+		for (int i = 0; i < n; i++)
+		{
+			char	   *name = nulls[i] ? NULL : TextDatumGetCString(names[i]);
+			int			attno = name ? column_of(desc, name) : 0;
+
+			if (name == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("features must not contain NULL")));
+			if (attno == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("feature column \"%s\" is not in the source", name)));
+			if (attno == in->label_attno)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the label \"%s\" cannot also be a feature", name)));
+			if (attno == in->weight_attno)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the weight \"%s\" cannot also be a feature", name)));
+			add_feature(in, desc, attno);
+		}
+	}
+	else
+	{
+		in->feature_names = palloc0(sizeof(char *) * Max(max, 1));
+		in->feature_attnos = palloc0(sizeof(int) * Max(max, 1));
+		in->feature_types = palloc0(sizeof(Oid) * Max(max, 1));
+		in->categorical = palloc0(sizeof(bool) * Max(max, 1));
+		for (int i = 0; i < desc->natts; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped && i + 1 != in->label_attno &&
+				i + 1 != in->weight_attno)
+				add_feature(in, desc, i + 1);
+	}
+	if (in->n_features == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no feature columns to train on")));
+	if (!in->gbt && in->n_features > CM_LOGISTIC_MAX_FEATURES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%d features is more than the %d logistic regression supports",
+						in->n_features, CM_LOGISTIC_MAX_FEATURES)));
+	prepare_categorical(in);
+}
+
+/*
+ * gbt: place the bin edges on the rows buffered so far, quantize them and drop the doubles;
+ * every later row is quantized as it is read.
+ */
+static void
+quantize_sample(train_input *in)
+{
+	size_t		max_bytes = (size_t) campaign_train_memory_limit_kb * 1024;
+
+	CM_PG_CHECK(cm_bins_fit(in->data.x, in->data.n_rows, in->data.n_features, in->max_bins,
+							&in->bins), "could not place the bin edges");
+	/* category numbers are their own bins until the categories are ordered */
+	for (int j = 0; j < in->n_features; j++)
+		if (in->categorical[j])
+			cm_bins_set_identity(&in->bins, (uint32) j);
+	cm_binned_init(&in->binned, in->data.n_features, max_bytes);
+	if (in->sample_weights)
+		CM_PG_CHECK(cm_binned_use_weights(&in->binned), "could not hold the row weights");
+	for (size_t i = 0; i < in->data.n_rows; i++)
+	{
+		CM_PG_CHECK(cm_binned_add_row(&in->binned, &in->bins,
+									  in->data.x + i * in->data.n_features, in->data.y[i]),
+					"could not hold the training rows");
+		if (in->sample_weights)
+			in->binned.w[i] = (float) in->sample_weights[i];
+	}
+	cm_dataset_free(&in->data);
+	in->binned_ready = true;
+}
+
+/* A value of categorical feature j (len bytes) the core refused to add to its categories. */
+static void
+raise_category_failure(const train_input *in, int j, size_t len, cm_status st)
+{
+	const char *name = in->feature_names[j];
+	const cm_pg_wording wordings[] = {
+		{CM_ERR_LIMIT,
+			psprintf("categorical feature \"%s\" has more than %d distinct values", name,
+					 CM_CATEGORIES_MAX),
+		"Group the rare values into one (e.g. 'other') in the source query, or leave the feature out."},
+		{CM_ERR_INVALID,
+			psprintf("categorical feature \"%s\" has a value of %zu bytes; a category has at most %d",
+					 name, len, CM_CATEGORY_MAX_LEN), NULL},
+	};
+
+	cm_pg_raise_worded(st, psprintf("could not hold a category of feature \"%s\"", name),
+					   wordings, lengthof(wordings));
+}
+
+/* The category number (1-based, first-seen order) of a categorical feature's value. */
+static double
+category_number(train_input *in, int j, Datum value, MemoryContext data_cxt)
+{
+	size_t		len;
+	MemoryContext old = MemoryContextSwitchTo(in->scratch_cxt);
+	const char *s = cm_pg_category_text(&in->readers[j], value, &len);
+	uint32_t	index;
+	cm_status	st;
+
+	/* detoasted or output text lives in the scratch context, the category in data_cxt */
+	MemoryContextSwitchTo(data_cxt);
+	st = cm_categories_add(&in->categories[j], s, len, &index);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(in->scratch_cxt);
+	if (st != CM_OK)
+		raise_category_failure(in, j, len, st);
+	return (double) index + 1;
+}
+
+/* The weight of a row: a finite number >= 0. */
+static double
+row_weight(const train_input *in)
+{
+	int			a = in->weight_attno - 1;
+	double		w;
+
+	if (in->nulls[a])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight \"%s\" is NULL in a row", in->weight),
+				 errhint("Give every row a weight, e.g. coalesce(%s, 1), or filter the rows out.",
+						 in->weight)));
+	w = cm_pg_datum_to_double(in->values[a], in->weight_type);
+	if (!(w >= 0) || !isfinite((float) w))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight \"%s\" is %g in a row; weights must be finite and >= 0",
+						in->weight, w)));
+	return w;
+}
+
+/* Append one source row (in->values, in->nulls) to the dataset, validating label and features. */
+static void
+add_row(train_input *in, double *x, MemoryContext data_cxt)
+{
+	double		y,
+				w = 1;
+	MemoryContext old;
+
+	if (in->nulls[in->label_attno - 1])
+	{
+		in->rows_skipped++;
+		return;
+	}
+	y = cm_pg_datum_to_double(in->values[in->label_attno - 1], in->label_type);
+	if (in->regression && !isfinite(y))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("label \"%s\" is not a finite number", in->label)));
+	if (!in->regression && y != 0.0 && y != 1.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("label \"%s\" has the value %g; a binary model needs 0/1 or boolean labels",
+						in->label, y)));
+	if (in->weight_attno)
+		w = row_weight(in);
+	for (int j = 0; j < in->n_features; j++)
+	{
+		int			a = in->feature_attnos[j] - 1;
+
+		if (in->nulls[a])
+			x[j] = NAN;
+		else if (in->categorical[j])
+			x[j] = category_number(in, j, in->values[a], data_cxt);
+		else
+			x[j] = cm_pg_datum_to_double(in->values[a], in->feature_types[j]);
+		in->present[j] += !isnan(x[j]);
+		if (isinf(x[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("feature \"%s\" is infinite", in->feature_names[j]),
+					 errhint("Use NULL for a missing value.")));
+	}
+	old = MemoryContextSwitchTo(data_cxt);
+	if (in->binned_ready)
+	{
+		CM_PG_CHECK(cm_binned_add_row(&in->binned, &in->bins, x, y),
+					"could not hold the training rows");
+		if (in->binned.w)
+			in->binned.w[in->binned.n_rows - 1] = (float) w;
+	}
+	else
+	{
+		if (in->sample_weights)
+			in->sample_weights[in->data.n_rows] = w;
+		CM_PG_CHECK(cm_dataset_add_row(&in->data, x, y), "could not hold the training rows");
+		if (in->gbt && in->data.n_rows >= (size_t) GBT_SAMPLE_ROWS(in->n_features))
+			quantize_sample(in);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+static void
+read_source_context(void *arg)
+{
+	errcontext("reading the training rows of model \"%s\"", (const char *) arg);
+}
+
+/* Set up reading once the source's columns are known. */
+static void
+start_reading(train_input *in, TupleDesc desc, ArrayType *features, MemoryContext data_cxt)
+{
+	resolve_columns(in, desc, features);
+	cm_dataset_init(&in->data, (uint32) in->n_features,
+					(size_t) campaign_train_memory_limit_kb * 1024);
+	in->x = palloc(sizeof(double) * in->n_features);
+	in->present = palloc0(sizeof(int64) * in->n_features);
+	if (in->weight_attno)
+		in->sample_weights = MemoryContextAlloc(data_cxt, sizeof(double) *
+												GBT_SAMPLE_ROWS(in->n_features));
+	in->categories = MemoryContextAllocZero(data_cxt, sizeof(cm_categories) * in->n_features);
+	in->scratch_cxt = AllocSetContextCreate(data_cxt, "campaign train categories",
+											ALLOCSET_SMALL_SIZES);
+}
+
+#if PG_VERSION_NUM >= 140000
+/*
+ * The executor hands each row straight to this receiver: no copy of the row into an SPI
+ * tuple table and no second deforming, about a third of the reading time.
+ */
+typedef struct row_receiver
+{
+	DestReceiver pub;
+	train_input *in;
+	ArrayType  *features;
+	MemoryContext data_cxt;
+	MemoryContext spi_cxt;		/* outlives the executor: the columns read */
+	MemoryContext rows_cxt;		/* what converting values allocates; reset every batch */
+	ErrorContextCallback *context;	/* ours, without SPI's "SQL statement" line */
+	uint64		since_progress;
+} row_receiver;
+
+static void
+receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
+{
+	row_receiver *r = (row_receiver *) self;
+	ErrorContextCallback *executor_context = error_context_stack;
+	MemoryContext executor_cxt;
+
+	(void) operation;
+	/*
+	 * The executor calls this in its own context, deleted before SPI returns: what reading
+	 * needs after the last row (the columns, their names and types) goes in SPI's.
+	 */
+	executor_cxt = MemoryContextSwitchTo(r->spi_cxt);
+	error_context_stack = r->context;
+	start_reading(r->in, desc, r->features, r->data_cxt);
+	error_context_stack = executor_context;
+	MemoryContextSwitchTo(executor_cxt);
+	r->rows_cxt = AllocSetContextCreate(CurrentMemoryContext, "campaign train rows",
+										ALLOCSET_DEFAULT_SIZES);
+}
+
+static bool
+receiver_row(TupleTableSlot *slot, DestReceiver *self)
+{
+	row_receiver *r = (row_receiver *) self;
+	MemoryContext old = MemoryContextSwitchTo(r->rows_cxt);
+	ErrorContextCallback *executor_context = error_context_stack;
+
+	slot_getallattrs(slot);
+	r->in->values = slot->tts_values;
+	r->in->nulls = slot->tts_isnull;
+	/* a bad label or feature is the data's fault, not the statement's: name the model only */
+	error_context_stack = r->context;
+	add_row(r->in, r->in->x, r->data_cxt);
+	error_context_stack = executor_context;
+	MemoryContextSwitchTo(old);
+	if (++r->since_progress == FETCH_BATCH)
+	{
+		cm_pg_progress_rows(r->since_progress);
+		r->since_progress = 0;
+		MemoryContextReset(r->rows_cxt);
+	}
+	return true;
+}
+
+static void
+receiver_shutdown(DestReceiver *self)
+{
+	row_receiver *r = (row_receiver *) self;
+
+	cm_pg_progress_rows(r->since_progress);
+	r->since_progress = 0;
+}
+
+static void
+receiver_destroy(DestReceiver *self)
+{
+	(void) self;
+}
+
+static void
+read_rows(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext data_cxt)
+{
+	row_receiver receiver = {{receiver_row, receiver_startup, receiver_shutdown,
+	receiver_destroy, DestNone}, in, features, data_cxt, CurrentMemoryContext, NULL,
+	error_context_stack, 0};
+	SPIExecuteOptions options;
+	int			rc;
+
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = &receiver.pub;
+	rc = SPI_execute_plan_extended(plan, &options);
+	if (rc < 0)
+		elog(ERROR, "could not read the training source: %s", SPI_result_code_string(rc));
+}
+#else
+/* PostgreSQL 13: fetch batches through a cursor and deform each row. */
+static void
+read_rows(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext data_cxt)
+{
+	Portal		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+
+	start_reading(in, portal->tupDesc, features, data_cxt);
+	in->values = palloc(sizeof(Datum) * portal->tupDesc->natts);
+	in->nulls = palloc(sizeof(bool) * portal->tupDesc->natts);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			/* deform once: heap_getattr per column is quadratic in the width of NULL rows */
+			heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, in->values,
+							  in->nulls);
+			add_row(in, in->x, data_cxt);
+		}
+		cm_pg_progress_rows(SPI_processed);
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+}
+#endif
+
+/* Run the source query and load every row into in->data (allocated in data_cxt). */
+void
+cm_pg_train_read_source(train_input *in, const char *source, ArrayType *features, MemoryContext data_cxt)
+{
+	ErrorContextCallback callback = {error_context_stack, read_source_context,
+	(void *) in->model_name};
+	SPIPlanPtr	plan;
+
+	error_context_stack = &callback;
+	SPI_connect();
+	plan = SPI_prepare(source_query(source), 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the training source: %s", SPI_result_code_string(SPI_result));
+	read_rows(in, plan, features, data_cxt);
+	if (in->gbt && !in->binned_ready && in->data.n_rows > 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(data_cxt);
+
+		quantize_sample(in);
+		MemoryContextSwitchTo(old);
+	}
+	/* names and types must outlive SPI: copy them into the data context */
+	{
+		MemoryContext old = MemoryContextSwitchTo(data_cxt);
+
+		for (int j = 0; j < in->n_features; j++)
+			in->feature_names[j] = pstrdup(in->feature_names[j]);
+		in->feature_names = memcpy(palloc(sizeof(char *) * in->n_features), in->feature_names,
+								   sizeof(char *) * in->n_features);
+		in->feature_types = memcpy(palloc(sizeof(Oid) * in->n_features), in->feature_types,
+								   sizeof(Oid) * in->n_features);
+		in->categorical = memcpy(palloc(sizeof(bool) * in->n_features), in->categorical,
+								 sizeof(bool) * in->n_features);
+		MemoryContextSwitchTo(old);
+	}
+	error_context_stack = callback.previous;
+	if ((in->binned_ready ? in->binned.n_rows : in->data.n_rows) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the source of model \"%s\" has no rows with a non-NULL label",
+						in->model_name)));
+	for (int j = 0; j < in->n_features; j++)
+		if (in->present[j] == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("feature \"%s\" is NULL in every row of the source", in->feature_names[j]),
+					 errhint("Leave it out of features.")));
+	SPI_finish();
+}
