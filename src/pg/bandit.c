@@ -21,7 +21,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-#include "campaign.h"
+#include "status.h"
 #include "../core/bandit_beta.h"
 #include "../core/bandit_revenue.h"
 #include "../core/bandit_state.h"

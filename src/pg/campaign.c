@@ -1,9 +1,7 @@
 /*
- * campaign.c - the module entry point: host hooks for the core, settings and callbacks.
+ * campaign.c - the module entry point: the core's host hooks, then each capability's Init.
  */
 #include "postgres.h"
-
-#include <limits.h>
 
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -14,9 +12,6 @@
 #include "../core/memory.h"
 
 PG_MODULE_MAGIC;
-
-int			campaign_train_memory_limit_kb = 1024 * 1024;
-int			campaign_max_train_threads = 8;
 
 void		_PG_init(void);
 
@@ -42,28 +37,6 @@ pg_interrupted(void)
 	return false;
 }
 
-static void
-define_settings(void)
-{
-	DefineCustomIntVariable("campaign.train_memory_limit",
-							"Largest training set campaign.train may hold in memory.",
-							"Training that would need more is refused with an error.",
-							&campaign_train_memory_limit_kb,
-							1024 * 1024, 1024, INT_MAX,
-							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
-	DefineCustomIntVariable("campaign.max_train_threads",
-							"Most threads one campaign.train may use to grow trees.",
-							"Caps the threads parameter of algorithm gbt; results do not depend on it.",
-							&campaign_max_train_threads,
-							8, 1, 64,
-							PGC_USERSET, 0, NULL, NULL, NULL);
-#if PG_VERSION_NUM >= 150000
-	MarkGUCPrefixReserved("campaign");
-#else
-	EmitWarningsOnPlaceholders("campaign");
-#endif
-}
-
 void
 _PG_init(void)
 {
@@ -71,7 +44,13 @@ _PG_init(void)
 
 	cm_set_hooks(&hooks);
 	cm_pg_walk_init();
-	define_settings();
+	cm_pg_train_init();
+	/* every campaign.* setting is defined by now: a misspelt one is an error */
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("campaign");
+#else
+	EmitWarningsOnPlaceholders("campaign");
+#endif
 	cm_pg_model_store_init();
 	cm_pg_progress_init();
 }

@@ -16,7 +16,8 @@
 
 #include <math.h>
 
-#include "campaign.h"
+#include "status.h"
+#include "utils.h"
 #include "../core/buffer.h"
 #include "../core/evaluate.h"
 
@@ -29,18 +30,6 @@ check_probability(double p)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("probability must be between 0 and 1, not %s", float8out_internal(p)),
 				 errhint("Pass scores such as campaign.predict() returns, with the outcome as a boolean.")));
-}
-
-static MemoryContext
-aggregate_context(FunctionCallInfo fcinfo, const char *name)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", name)));
-	return aggcontext;
 }
 
 static cm_score_dist *
@@ -84,7 +73,7 @@ PG_FUNCTION_INFO_V1(score_dist_accum);
 Datum
 score_dist_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "score_dist_accum");
+	MemoryContext aggcontext = cm_pg_aggregate_context(fcinfo, "score_dist_accum");
 	cm_score_dist *dist = PG_ARGISNULL(0) ? NULL : (cm_score_dist *) PG_GETARG_POINTER(0);
 	uint32		bins = PG_NARGS() > 3 ? bins_argument(fcinfo, dist) : 0;
 	MemoryContext old;
@@ -107,7 +96,7 @@ PG_FUNCTION_INFO_V1(score_dist_combine);
 Datum
 score_dist_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "score_dist_combine");
+	MemoryContext aggcontext = cm_pg_aggregate_context(fcinfo, "score_dist_combine");
 	cm_score_dist *dist = PG_ARGISNULL(0) ? NULL : (cm_score_dist *) PG_GETARG_POINTER(0);
 	cm_score_dist *other = PG_ARGISNULL(1) ? NULL : (cm_score_dist *) PG_GETARG_POINTER(1);
 	MemoryContext old;
@@ -131,7 +120,7 @@ score_dist_serialize(PG_FUNCTION_ARGS)
 	cm_writer	w;
 	bytea	   *out;
 
-	(void) aggregate_context(fcinfo, "score_dist_serialize");
+	(void) cm_pg_aggregate_context(fcinfo, "score_dist_serialize");
 	dist = (cm_score_dist *) PG_GETARG_POINTER(0);
 	cm_writer_init(&w);
 	cm_score_dist_serialize(dist, &w);
@@ -154,7 +143,7 @@ PG_FUNCTION_INFO_V1(score_dist_deserialize);
 Datum
 score_dist_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "score_dist_deserialize");
+	MemoryContext aggcontext = cm_pg_aggregate_context(fcinfo, "score_dist_deserialize");
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	cm_score_dist *dist = new_state(aggcontext, 0);
 	cm_reader	r;
@@ -173,7 +162,7 @@ PG_FUNCTION_INFO_V1(auc_final);
 Datum
 auc_final(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "auc_final");
+	MemoryContext aggcontext = cm_pg_aggregate_context(fcinfo, "auc_final");
 	cm_score_dist *dist;
 	MemoryContext old;
 	double		auc;
@@ -215,7 +204,7 @@ jsonb_of(StringInfo buf)
 static cm_bin *
 table_bins(FunctionCallInfo fcinfo, bool lift)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, lift ? "lift_final" : "calibration_final");
+	MemoryContext aggcontext = cm_pg_aggregate_context(fcinfo, lift ? "lift_final" : "calibration_final");
 	cm_score_dist *dist = (cm_score_dist *) PG_GETARG_POINTER(0);
 	cm_bin	   *bins = palloc0(sizeof(cm_bin) * dist->bins);
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);

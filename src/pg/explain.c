@@ -18,7 +18,9 @@
 #include "utils/jsonb.h"
 #include "utils/tuplestore.h"
 
-#include "campaign.h"
+#include "predict.h"
+#include "status.h"
+#include "utils.h"
 #include "../core/explain.h"
 
 #define BASE_LABEL "(base)"
@@ -45,33 +47,6 @@ explain_row(FunctionCallInfo fcinfo, explanation *e)
 				 errhint("Explanations are available for logistic and gbt models.")));
 	e->contrib = palloc(sizeof(double) * e->model->n_features);
 	CM_PG_CHECK(cm_explain(e->model, x, e->contrib, &e->base), "explain");
-}
-
-/* Set up materialize mode; returns the tuple store rows go to. */
-Tuplestorestate *
-cm_pg_begin_rows(FunctionCallInfo fcinfo, TupleDesc *desc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext old;
-	TupleDesc	result;
-	Tuplestorestate *store;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		(rsinfo->allowedModes & SFRM_Materialize) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &result) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	*desc = CreateTupleDescCopy(result);
-	store = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
-								  false, work_mem);
-	MemoryContextSwitchTo(old);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = *desc;
-	return store;
 }
 
 static void

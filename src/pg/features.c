@@ -9,7 +9,8 @@
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 
-#include "campaign.h"
+#include "features.h"
+
 
 bool
 cm_pg_feature_type_of(Oid typid, cm_feature_type *type)

@@ -18,7 +18,10 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "model.h"
 #include "campaign.h"
+#include "features.h"
+#include "status.h"
 #include "../core/buffer.h"
 
 uint64		cm_pg_model_store_generation = 1;

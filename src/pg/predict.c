@@ -23,7 +23,9 @@
 
 #include <math.h>
 
-#include "campaign.h"
+#include "predict.h"
+#include "features.h"
+#include "model.h"
 
 typedef struct predict_cache
 {

@@ -26,7 +26,9 @@
 
 #include <math.h>
 
+#include "progress.h"
 #include "campaign.h"
+#include "utils.h"
 
 /* Before PostgreSQL 15, MaxBackends is not known yet when _PG_init reserves shared memory. */
 #define SLOTS_BEFORE_PG15 64

@@ -21,7 +21,7 @@
 
 #include <math.h>
 
-#include "campaign.h"
+#include "status.h"
 #include "../core/geoid.h"
 #include "../core/memory.h"
 #include "../core/rollup.h"

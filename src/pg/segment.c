@@ -12,7 +12,7 @@
 
 #include <math.h>
 
-#include "campaign.h"
+#include "status.h"
 #include "../core/segment.h"
 
 static const char *const default_labels[] = {"low", "medium", "high"};

@@ -5,7 +5,8 @@
  */
 #include "postgres.h"
 
-#include "campaign.h"
+#include "status.h"
+
 
 static int
 sqlstate_of(cm_status status)

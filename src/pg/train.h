@@ -13,12 +13,19 @@
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
-#include "campaign.h"
+#include "features.h"
+#include "model.h"
+#include "progress.h"
+#include "status.h"
 #include "../core/binning.h"
 #include "../core/categories.h"
 #include "../core/dataset.h"
 #include "../core/gbt.h"
 #include "../core/logistic.h"
+
+/* The training settings (train.c, defined by cm_pg_train_init). */
+extern int	campaign_train_memory_limit_kb;
+extern int	campaign_max_train_threads;
 
 /* The parameters of a training request. */
 typedef struct train_params

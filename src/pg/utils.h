@@ -1,0 +1,18 @@
+/*
+ * utils.h - small helpers every kind of glue function uses: result sets, aggregate contexts (utils.c).
+ */
+#ifndef CAMPAIGN_PG_UTILS_H
+#define CAMPAIGN_PG_UTILS_H
+
+#include "postgres.h"
+#include "fmgr.h"
+#include "access/tupdesc.h"
+#include "utils/tuplestore.h"
+
+/* Set up materialize mode for a set-returning function; rows go to the returned store. */
+Tuplestorestate *cm_pg_begin_rows(FunctionCallInfo fcinfo, TupleDesc *desc);
+
+/* The aggregate memory context of a transition or final function; errors (0A000) outside one. */
+MemoryContext cm_pg_aggregate_context(FunctionCallInfo fcinfo, const char *function_name);
+
+#endif
