@@ -4,9 +4,9 @@
 #include "walk.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "keyed.h"
 #include "memory.h"
 #include "rng.h"
 #include "tour.h"
@@ -200,51 +200,12 @@ cm_walk_project_lonlat(double *x, double *y, size_t n)
 
 /* ---- turfs ------------------------------------------------------------------------------ */
 
-typedef struct keyed
-{
-	double		key;
-	size_t		index;
-} keyed;
-
-static int
-keyed_cmp(const void *a, const void *b)
-{
-	const keyed *ka = a,
-			   *kb = b;
-
-	if (ka->key != kb->key)
-		return ka->key < kb->key ? -1 : 1;
-	return ka->index < kb->index ? -1 : ka->index > kb->index;
-}
-
-/* Keep j (at distance d) among the cap nearest in list/dist[0..*count), nearest first. */
-static void
-keep_nearest(size_t *list, double *dist, size_t *count, size_t cap, size_t j, double d)
-{
-	size_t		m = *count;
-
-	if (m == cap && d >= dist[m - 1])
-		return;
-	if (m < cap)
-		(*count)++;
-	else
-		m--;
-	while (m > 0 && dist[m - 1] > d)
-	{
-		dist[m] = dist[m - 1];
-		list[m] = list[m - 1];
-		m--;
-	}
-	dist[m] = d;
-	list[m] = j;
-}
-
 typedef struct turf_cut
 {
 	const double *x,
 			   *y;
 	size_t		q;				/* every turf has q or q + 1 doors */
-	keyed	   *scratch;
+	cm_keyed   *scratch;
 	int32_t    *turf;
 } turf_cut;
 
@@ -283,7 +244,7 @@ cut(turf_cut *c, size_t *idx, size_t m, size_t kk, size_t big, int32_t first, in
 		c->scratch[i].key = by_x ? c->x[idx[i]] : c->y[idx[i]];
 		c->scratch[i].index = idx[i];
 	}
-	qsort(c->scratch, m, sizeof(keyed), keyed_cmp);
+	cm_keyed_sort(c->scratch, m);
 	for (size_t i = 0; i < m; i++)
 		idx[i] = c->scratch[i].index;
 	/* split the turfs in two halves and share the bigger turfs in proportion */
@@ -311,7 +272,7 @@ typedef struct turf_refine
 	size_t	   *items;
 	double	   *cx,
 			   *cy;
-	keyed	   *scratch;
+	cm_keyed   *scratch;
 } turf_refine;
 
 static void
@@ -345,10 +306,10 @@ resplit(turf_refine *r, size_t a, size_t b)
 				k = 0;
 
 	for (size_t i = r->start[a]; i < r->start[a + 1]; i++, k++)
-		r->scratch[k] = (keyed) {r->x[r->items[i]] * dx + r->y[r->items[i]] * dy, r->items[i]};
+		r->scratch[k] = (cm_keyed) {r->x[r->items[i]] * dx + r->y[r->items[i]] * dy, r->items[i]};
 	for (size_t i = r->start[b]; i < r->start[b + 1]; i++, k++)
-		r->scratch[k] = (keyed) {r->x[r->items[i]] * dx + r->y[r->items[i]] * dy, r->items[i]};
-	qsort(r->scratch, na + nb, sizeof(keyed), keyed_cmp);
+		r->scratch[k] = (cm_keyed) {r->x[r->items[i]] * dx + r->y[r->items[i]] * dy, r->items[i]};
+	cm_keyed_sort(r->scratch, na + nb);
 	for (size_t i = 0; i < na; i++)
 		r->items[r->start[a] + i] = r->scratch[i].index;
 	for (size_t i = 0; i < nb; i++)
@@ -370,7 +331,7 @@ refine_passes(turf_refine *r)
 			CM_TRY(cm_check_interrupts());
 			for (size_t b = 0; b < r->k; b++)
 				if (b != a)
-					keep_nearest(near, nd, &found, REFINE_NEIGHBOURS, b,
+					cm_keep_nearest(near, nd, &found, REFINE_NEIGHBOURS, b,
 								 hypot(r->cx[b] - r->cx[a], r->cy[b] - r->cy[a]));
 			for (size_t j = 0; j < found; j++)
 				resplit(r, a, near[j]);
@@ -380,7 +341,8 @@ refine_passes(turf_refine *r)
 
 /* Improve the bisection's turfs by pairwise balanced re-splits; sizes never change. */
 static cm_status
-refine_turfs(const double *x, const double *y, size_t n, size_t k, int32_t *turf, keyed *scratch)
+refine_turfs(const double *x, const double *y, size_t n, size_t k, int32_t *turf,
+			 cm_keyed *scratch)
 {
 	turf_refine r = {x, y, k, NULL, NULL, NULL, NULL, scratch};
 	cm_status	status;
@@ -511,7 +473,7 @@ near_offer(turf_tours *tt, size_t i, size_t j, double d, double *best)
 {
 	size_t		count = tt->nnear[i];
 
-	keep_nearest(tt->near + i * TOUR_NEIGHBOURS, best, &count, TOUR_NEIGHBOURS, j, d);
+	cm_keep_nearest(tt->near + i * TOUR_NEIGHBOURS, best, &count, TOUR_NEIGHBOURS, j, d);
 	tt->nnear[i] = (uint8_t) count;
 }
 
@@ -520,14 +482,14 @@ near_offer(turf_tours *tt, size_t i, size_t j, double d, double *best)
  * outwards until the coordinate gap alone exceeds its farthest kept neighbour.
  */
 static cm_status
-nearest_doors(turf_tours *tt, keyed *sorted, bool by_x)
+nearest_doors(turf_tours *tt, cm_keyed *sorted, bool by_x)
 {
 	const double *key = by_x ? tt->x : tt->y;
 	double		best[TOUR_NEIGHBOURS];
 
 	for (size_t i = 0; i < tt->n; i++)
-		sorted[i] = (keyed) {key[i], i};
-	qsort(sorted, tt->n, sizeof(keyed), keyed_cmp);
+		sorted[i] = (cm_keyed) {key[i], i};
+	cm_keyed_sort(sorted, tt->n);
 	for (size_t r = 0; r < tt->n; r++)
 	{
 		size_t		i = sorted[r].index;
@@ -1244,7 +1206,7 @@ settle(turf_tours *tt, size_t slack)
 }
 
 static cm_status
-improve_by_tours(turf_tours *tt, keyed *scratch)
+improve_by_tours(turf_tours *tt, cm_keyed *scratch)
 {
 	double		minx = INFINITY,
 				maxx = -INFINITY,
@@ -1272,7 +1234,8 @@ improve_by_tours(turf_tours *tt, keyed *scratch)
 
 /* Shorten the summed tours of the cut turfs (above); turfs under 3 doors keep the cut. */
 static cm_status
-tour_turfs(const double *x, const double *y, size_t n, size_t k, int32_t *turf, keyed *scratch)
+tour_turfs(const double *x, const double *y, size_t n, size_t k, int32_t *turf,
+		   cm_keyed *scratch)
 {
 	turf_tours	tt = {.x = x, .y = y, .n = n, .k = k, .q = n / k, .turf = turf};
 	cm_status	status = CM_OK;
@@ -1342,7 +1305,7 @@ cm_walk_turfs(const double *x, const double *y, size_t n, size_t doors, int32_t 
 		return cm_fail(CM_ERR_LIMIT, "too many turfs");
 	c.q = n / k;
 	CM_TRY(cm_alloc_array(n, sizeof(size_t), (void **) &idx));
-	status = cm_alloc_array(n, sizeof(keyed), (void **) &c.scratch);
+	status = cm_alloc_array(n, sizeof(cm_keyed), (void **) &c.scratch);
 	if (status == CM_OK)
 	{
 		for (size_t i = 0; i < n; i++)
