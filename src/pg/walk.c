@@ -31,9 +31,13 @@
 
 #include "campaign.h"
 #include "../core/buffer.h"
+#include "../core/ewkb.h"
 #include "../core/memory.h"
 #include "../core/tour.h"
+#include "../core/turf.h"
 #include "../core/walk.h"
+#include "../core/walk_plan.h"
+#include "../core/walk_state.h"
 
 #define SRID_LONLAT 4326
 #define WALK_SEED 20241105		/* fixed: the same doors always give the same route */
@@ -139,7 +143,7 @@ read_point(geo_funcs *g, Datum geom, double *x, double *y, int32 *srid)
 }
 
 /* The doors of one route: ids (or row numbers), coordinates, one SRID. */
-/* The doors of one walk list (core/walk.h, which also (de)serializes it). */
+/* The doors of one walk list (core/walk_state.h, which also (de)serializes it). */
 typedef cm_walk_state point_set;
 
 static void
@@ -235,7 +239,7 @@ planar_copy(const point_set *p, double **x, double **y)
 }
 
 /* walk_plan's search rounds: PLAN_ROUNDS scaled by campaign.walk_effort (the core cuts them
- * further for large inputs, see plan_rounds in core/walk.c). */
+ * further for large inputs, see plan_rounds in core/walk_plan.c). */
 static size_t
 plan_rounds(void)
 {

@@ -2,7 +2,11 @@
 #include "harness.h"
 #include "rng.h"
 #include "tour.h"
+#include "ewkb.h"
+#include "turf.h"
 #include "walk.h"
+#include "walk_plan.h"
+#include "walk_state.h"
 
 #include <math.h>
 
