@@ -21,7 +21,7 @@ cm_keyed_sort(cm_keyed *items, size_t n)
 }
 
 void
-cm_keep_nearest(size_t *list, double *dist, size_t *count, size_t cap, size_t j, double d)
+cm_keep_nearest(size_t *list, double *dist, uint8_t *count, uint8_t cap, size_t j, double d)
 {
 	size_t		m = *count;
 

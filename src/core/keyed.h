@@ -7,6 +7,7 @@
 #define CM_KEYED_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct cm_keyed
 {
@@ -19,9 +20,9 @@ void		cm_keyed_sort(cm_keyed *items, size_t n);
 
 /*
  * Offer candidate j at distance d to the list list/dist[0, *count), nearest first, which keeps
- * the cap nearest (a farther one is dropped; a tie goes after what is there).
+ * the cap (at most 255) nearest: a farther one is dropped, a tie goes after what is there.
  */
-void		cm_keep_nearest(size_t *list, double *dist, size_t *count, size_t cap, size_t j,
+void		cm_keep_nearest(size_t *list, double *dist, uint8_t *count, uint8_t cap, size_t j,
 							double d);
 
 #endif

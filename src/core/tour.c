@@ -105,10 +105,7 @@ pred(const solver *s, size_t a)
 static void
 offer(solver *s, size_t i, size_t j, double d, double *best)
 {
-	size_t		count = s->nneigh[i];
-
-	cm_keep_nearest(s->neigh + i * NEIGHBOURS, best, &count, NEIGHBOURS, j, d);
-	s->nneigh[i] = (uint8_t) count;
+	cm_keep_nearest(s->neigh + i * NEIGHBOURS, best, &s->nneigh[i], NEIGHBOURS, j, d);
 }
 
 static cm_status

@@ -141,7 +141,7 @@ refine_passes(turf_refine *r)
 		{
 			size_t		near[REFINE_NEIGHBOURS];
 			double		nd[REFINE_NEIGHBOURS];
-			size_t		found = 0;
+			uint8_t		found = 0;
 
 			CM_TRY(cm_check_interrupts());
 			for (size_t b = 0; b < r->k; b++)

@@ -96,10 +96,7 @@ door_dist(const turf_tours *tt, size_t i, size_t j)
 static void
 near_offer(turf_tours *tt, size_t i, size_t j, double d, double *best)
 {
-	size_t		count = tt->nnear[i];
-
-	cm_keep_nearest(tt->near + i * TOUR_NEIGHBOURS, best, &count, TOUR_NEIGHBOURS, j, d);
-	tt->nnear[i] = (uint8_t) count;
+	cm_keep_nearest(tt->near + i * TOUR_NEIGHBOURS, best, &tt->nnear[i], TOUR_NEIGHBOURS, j, d);
 }
 
 /*
