@@ -680,6 +680,32 @@ check_orienteering(const cm_orienteering *p)
 	return CM_OK;
 }
 
+/* The arrays of a plan and its work space, n + 1 entries each (the start included). */
+static cm_status
+plan_alloc(plan *s, plan_work *w)
+{
+	size_t	  **indexes[] = {&s->route, &w->after, &w->edge_from, &w->edge_to, &w->best.route,
+	&w->run.route, &w->order, &w->backup, &w->scratch};
+	double	  **values[] = {&w->delta, &w->rx, &w->ry};
+	size_t		n = s->p->n + 1;
+
+	for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++)
+		CM_TRY(cm_alloc_array(n, sizeof(size_t), (void **) indexes[i]));
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		CM_TRY(cm_alloc_array(n, sizeof(double), (void **) values[i]));
+	return cm_alloc_array(n, 1, (void **) &s->in_route);
+}
+
+static void
+plan_free(plan *s, plan_work *w)
+{
+	void	   *arrays[] = {s->route, s->in_route, s->dist, w->after, w->edge_from, w->edge_to,
+	w->best.route, w->run.route, w->delta, w->order, w->backup, w->scratch, w->rx, w->ry};
+
+	for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
+		cm_free(arrays[i]);
+}
+
 cm_status
 cm_walk_orienteer(const cm_orienteering *p, int32_t *stop, double *value_out, double *length_out)
 {
@@ -689,31 +715,7 @@ cm_walk_orienteer(const cm_orienteering *p, int32_t *stop, double *value_out, do
 
 	CM_TRY(check_orienteering(p));
 	cm_rng_seed(&s.rng, p->seed);
-	status = cm_alloc_array(p->n + 1, sizeof(size_t), (void **) &s.route);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, 1, (void **) &s.in_route);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(size_t), (void **) &w.after);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(size_t), (void **) &w.edge_from);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(size_t), (void **) &w.edge_to);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(size_t), (void **) &w.best.route);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(size_t), (void **) &w.run.route);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(double), (void **) &w.delta);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(size_t), (void **) &w.order);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(size_t), (void **) &w.backup);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(size_t), (void **) &w.scratch);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(double), (void **) &w.rx);
-	if (status == CM_OK)
-		status = cm_alloc_array(p->n + 1, sizeof(double), (void **) &w.ry);
+	status = plan_alloc(&s, &w);
 	if (status == CM_OK)
 		status = plan_matrix(&s);
 	if (status == CM_OK)
@@ -734,19 +736,6 @@ cm_walk_orienteer(const cm_orienteering *p, int32_t *stop, double *value_out, do
 		if (length_out)
 			*length_out = route_length(&s);
 	}
-	cm_free(s.route);
-	cm_free(s.in_route);
-	cm_free(s.dist);
-	cm_free(w.after);
-	cm_free(w.edge_from);
-	cm_free(w.edge_to);
-	cm_free(w.best.route);
-	cm_free(w.run.route);
-	cm_free(w.delta);
-	cm_free(w.order);
-	cm_free(w.backup);
-	cm_free(w.scratch);
-	cm_free(w.rx);
-	cm_free(w.ry);
+	plan_free(&s, &w);
 	return status;
 }
