@@ -33,6 +33,7 @@
 #include "../core/buffer.h"
 #include "../core/ewkb.h"
 #include "../core/memory.h"
+#include "../core/route_costs.h"
 #include "../core/tour.h"
 #include "../core/turf.h"
 #include "../core/walk.h"
@@ -763,23 +764,6 @@ walk_plan(PG_FUNCTION_ARGS)
 
 /* ---- walk_route_costs ------------------------------------------------------------------- */
 
-typedef struct cost_rows
-{
-	int64		n;
-	int64	   *from;
-	int64	   *to;
-	double	   *cost;
-} cost_rows;
-
-static int
-int64_cmp(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a,
-				y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int
 cost_column(TupleDesc desc, const char *name, bool numeric)
 {
@@ -803,13 +787,17 @@ cost_column(TupleDesc desc, const char *name, bool numeric)
 
 /* Run the cost query and copy its rows into ctx. */
 static void
-read_costs(const char *sql, MemoryContext ctx, cost_rows *out)
+read_costs(const char *sql, MemoryContext ctx, cm_cost_rows *out)
 {
 	TupleDesc	desc;
 	int			cfrom,
 				cto,
 				ccost;
 	SPIPlanPtr	plan;
+	uint64		n;
+	int64	   *from,
+			   *to;
+	double	   *cost;
 
 	SPI_connect();
 	plan = SPI_prepare(sql, 0, NULL);
@@ -828,11 +816,11 @@ read_costs(const char *sql, MemoryContext ctx, cost_rows *out)
 	cfrom = cost_column(desc, "start_vid", false);
 	cto = cost_column(desc, "end_vid", false);
 	ccost = cost_column(desc, "agg_cost", true);
-	out->n = (int64) SPI_processed;
-	out->from = MemoryContextAllocHuge(ctx, sizeof(int64) * (out->n + 1));
-	out->to = MemoryContextAllocHuge(ctx, sizeof(int64) * (out->n + 1));
-	out->cost = MemoryContextAllocHuge(ctx, sizeof(double) * (out->n + 1));
-	for (int64 i = 0; i < out->n; i++)
+	n = SPI_processed;
+	from = MemoryContextAllocHuge(ctx, mul_size(sizeof(int64), add_size(n, 1)));
+	to = MemoryContextAllocHuge(ctx, mul_size(sizeof(int64), add_size(n, 1)));
+	cost = MemoryContextAllocHuge(ctx, mul_size(sizeof(double), add_size(n, 1)));
+	for (uint64 i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		bool		n1,
@@ -847,121 +835,58 @@ read_costs(const char *sql, MemoryContext ctx, cost_rows *out)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("cost query returned a NULL in row %lld", (long long) i + 1)));
-		out->from[i] = (int64) cm_pg_datum_to_double(f, SPI_gettypeid(desc, cfrom));
-		out->to[i] = (int64) cm_pg_datum_to_double(t, SPI_gettypeid(desc, cto));
-		out->cost[i] = cm_pg_datum_to_double(c, SPI_gettypeid(desc, ccost));
-		if (!isfinite(out->cost[i]) || out->cost[i] < 0)
+		from[i] = (int64) cm_pg_datum_to_double(f, SPI_gettypeid(desc, cfrom));
+		to[i] = (int64) cm_pg_datum_to_double(t, SPI_gettypeid(desc, cto));
+		cost[i] = cm_pg_datum_to_double(c, SPI_gettypeid(desc, ccost));
+		if (!isfinite(cost[i]) || cost[i] < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cost from %lld to %lld must be finite and not negative",
-							(long long) out->from[i], (long long) out->to[i])));
+							(long long) from[i], (long long) to[i])));
 	}
+	*out = (cm_cost_rows) {(size_t) n, from, to, cost};
 	SPI_finish();
 }
 
-static int64
-node_index(const int64 *nodes, int64 n, int64 id)
-{
-	int64	   *hit = bsearch(&id, nodes, n, sizeof(int64), int64_cmp);
-
-	return hit ? hit - nodes : -1;
-}
-
-/* Asymmetric costs: the mean of both directions; one direction stands for both. */
-static double *
-symmetric_matrix(const double *asym, const int64 *nodes, int64 n)
-{
-	double	   *m;
-
-	CM_PG_CHECK(cm_alloc_array((size_t) n * (size_t) n, sizeof(double), (void **) &m),
-				"could not build the cost matrix");
-	for (int64 i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		for (int64 j = 0; j < n; j++)
-		{
-			double		a = asym[i * n + j],
-						b = asym[j * n + i];
-
-			if (i == j)
-				m[i * n + j] = 0;
-			else if (isnan(a) && isnan(b))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("no cost between nodes %lld and %lld",
-								(long long) nodes[i], (long long) nodes[j]),
-						 errhint("pgr_dijkstraCostMatrix leaves out pairs without a path: connect the network or leave the node out.")));
-			else
-				m[i * n + j] = isnan(a) ? b : isnan(b) ? a : (a + b) / 2;
-		}
-	}
-	return m;
-}
-
-static double
-directed_cost(const double *asym, const double *sym, int64 n, int64 i, int64 j)
-{
-	double		c = asym[i * n + j];
-
-	return isnan(c) ? sym[i * n + j] : c;
-}
-
-/* The route over the matrix: order[0..n) of node indexes. */
+/*
+ * The route over the matrix (core/route_costs.h builds it): order[0..n) of node indexes, a
+ * loop walked the cheaper way round.
+ */
 static void
-solve_costs(const cost_rows *rows, int64 *nodes, int64 n, int64 start, bool round_trip,
+solve_costs(const cm_cost_rows *rows, const int64 *nodes, size_t n, int64 start, bool round_trip,
 			size_t *order)
 {
-	double	   *asym;
-	double	   *sym;
 	cm_tour_problem problem = {0};
-	size_t		cells;
+	double	   *asym,
+			   *sym;
+	size_t		missing[2];
+	cm_status	status;
 
-	if (!cm_mul_size((size_t) n, (size_t) n, &cells))
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("cost matrix too large")));
-	CM_PG_CHECK(cm_alloc_array(cells, sizeof(double), (void **) &asym), "could not build the cost matrix");
-	for (size_t i = 0; i < cells; i++)
-		asym[i] = NAN;
-	for (int64 r = 0; r < rows->n; r++)
-	{
-		int64		i = node_index(nodes, n, rows->from[r]),
-					j = node_index(nodes, n, rows->to[r]);
-
-		if (i != j && (isnan(asym[i * n + j]) || rows->cost[r] < asym[i * n + j]))
-			asym[i * n + j] = rows->cost[r];
-	}
-	sym = symmetric_matrix(asym, nodes, n);
-	problem.n = (size_t) n;
+	CM_PG_CHECK(cm_route_min_costs(rows, nodes, n, &asym), "could not build the cost matrix");
+	status = cm_route_symmetrise(asym, nodes, n, &sym, missing);
+	if (status == CM_ERR_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no cost between nodes %lld and %lld",
+						(long long) nodes[missing[0]], (long long) nodes[missing[1]]),
+				 errhint("pgr_dijkstraCostMatrix leaves out pairs without a path: connect the network or leave the node out.")));
+	CM_PG_CHECK(status, "could not build the cost matrix");
+	problem.n = n;
 	problem.matrix = sym;
 	problem.start = (long) start;
 	problem.round_trip = round_trip;
 	problem.seed = WALK_SEED;
-	problem.effort = walk_effort(n);
+	problem.effort = walk_effort((int64) n);
 	CM_PG_CHECK(cm_tour_solve(&problem, order, NULL), "could not order the nodes");
-	if (round_trip && n > 2)
-	{
-		/* a loop can be walked either way: take the cheaper direction of the real costs */
-		double		fwd = 0,
-					rev = 0;
-
-		for (int64 i = 0; i < n; i++)
-		{
-			fwd += directed_cost(asym, sym, n, order[i], order[(i + 1) % n]);
-			rev += directed_cost(asym, sym, n, order[(i + 1) % n], order[i]);
-		}
-		if (rev < fwd)
-			for (int64 i = 1, j = n - 1; i < j; i++, j--)
-			{
-				size_t		t = order[i];
-
-				order[i] = order[j];
-				order[j] = t;
-			}
-	}
+	if (round_trip)
+		cm_route_loop_direction(asym, sym, n, order);
+	cm_free(asym);
+	cm_free(sym);
 }
 
 typedef struct costs_result
 {
-	int64		n;
+	size_t		n;
 	int64	   *nodes;
 	size_t	   *order;
 } costs_result;
@@ -970,10 +895,11 @@ static costs_result *
 walk_route_costs_compute(FunctionCallInfo fcinfo, MemoryContext ctx)
 {
 	costs_result *res = MemoryContextAllocZero(ctx, sizeof(costs_result));
-	cost_rows	rows;
+	cm_cost_rows rows;
+	cm_status	status;
 	int64	   *nodes;
-	int64		n = 0,
-				start = 0;
+	size_t		n;
+	int64		start = 0;
 	bool		round_trip = PG_ARGISNULL(2) ? true : PG_GETARG_BOOL(2);
 	MemoryContext old;
 
@@ -981,20 +907,13 @@ walk_route_costs_compute(FunctionCallInfo fcinfo, MemoryContext ctx)
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("cost_sql must not be NULL")));
 	read_costs(text_to_cstring(PG_GETARG_TEXT_PP(0)), ctx, &rows);
 	old = MemoryContextSwitchTo(ctx);
-	nodes = WALK_ARRAY(int64, 2 * rows.n + 1);
-	for (int64 i = 0; i < rows.n; i++)
-	{
-		nodes[2 * i] = rows.from[i];
-		nodes[2 * i + 1] = rows.to[i];
-	}
-	qsort(nodes, 2 * rows.n, sizeof(int64), int64_cmp);
-	for (int64 i = 0; i < 2 * rows.n; i++)
-		if (n == 0 || nodes[n - 1] != nodes[i])
-			nodes[n++] = nodes[i];
-	check_route_size(n);
+	status = cm_route_nodes(&rows, (size_t) campaign_max_route_points, &nodes, &n);
+	if (status == CM_ERR_LIMIT)
+		check_route_size((int64) n);	/* the setting's own error and hint */
+	CM_PG_CHECK(status, "could not read the cost matrix");
 	if (!PG_ARGISNULL(1))
 	{
-		start = node_index(nodes, n, PG_GETARG_INT64(1));
+		start = cm_route_node_index(nodes, n, PG_GETARG_INT64(1));
 		if (start < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
