@@ -583,8 +583,20 @@ window_points(FunctionCallInfo fcinfo, WindowObject win, int geom_arg, int start
 	}
 }
 
+/*
+ * Collect the partition's doors into *p (rowmap[k]: the row of door k) and number them:
+ * returns number[k] for each door (0: NULL), or NULL when there are no doors.  arg is what
+ * the SQL-callable function passes.
+ */
+typedef int32 *(*door_numbers) (FunctionCallInfo fcinfo, WindowObject win, int arg,
+								point_set *p, int64 **rowmap);
+
+/*
+ * The shape of every walk list window function: the doors are numbered once per partition,
+ * into partition-local memory, and each row reads its own number.
+ */
 static Datum
-walk_order_window(FunctionCallInfo fcinfo, int start_arg)
+window_numbers(FunctionCallInfo fcinfo, door_numbers numbers, int arg)
 {
 	WindowObject win = PG_WINDOW_OBJECT();
 	bool		fresh;
@@ -595,16 +607,10 @@ walk_order_window(FunctionCallInfo fcinfo, int start_arg)
 	{
 		point_set	p;
 		int64	   *rowmap;
+		int32	   *number = numbers(fcinfo, win, arg, &p, &rowmap);
 
-		window_points(fcinfo, win, 0, start_arg, &p, &rowmap);
-		if (p.n > 0)
-		{
-			size_t	   *order = WALK_ARRAY(size_t, p.n);
-
-			point_set_solve(&p, order);
-			for (int64 i = 0; i < p.n; i++)
-				r->values[rowmap[order[i]]] = (int32) (i + 1);
-		}
+		for (int64 i = 0; number && i < p.n; i++)
+			r->values[rowmap[i]] = number[i];
 		r->done = true;
 	}
 	pos = WinGetCurrentPosition(win);
@@ -613,18 +619,37 @@ walk_order_window(FunctionCallInfo fcinfo, int start_arg)
 	PG_RETURN_INT32(r->values[pos]);
 }
 
+/* walk_order: each door's stop number on the route (start_arg < 0: no start argument). */
+static int32 *
+walk_order_numbers(FunctionCallInfo fcinfo, WindowObject win, int start_arg, point_set *p,
+				   int64 **rowmap)
+{
+	size_t	   *order;
+	int32	   *stop;
+
+	window_points(fcinfo, win, 0, start_arg, p, rowmap);
+	if (p->n == 0)
+		return NULL;
+	order = WALK_ARRAY(size_t, p->n);
+	stop = WALK_ARRAY(int32, p->n);
+	point_set_solve(p, order);
+	for (int64 i = 0; i < p->n; i++)
+		stop[order[i]] = (int32) (i + 1);
+	return stop;
+}
+
 PG_FUNCTION_INFO_V1(walk_order);
 Datum
 walk_order(PG_FUNCTION_ARGS)
 {
-	return walk_order_window(fcinfo, -1);
+	return window_numbers(fcinfo, walk_order_numbers, -1);
 }
 
 PG_FUNCTION_INFO_V1(walk_order_start);
 Datum
 walk_order_start(PG_FUNCTION_ARGS)
 {
-	return walk_order_window(fcinfo, 1);
+	return window_numbers(fcinfo, walk_order_numbers, 1);
 }
 
 /* An argument that must be the same on every row of the partition (NULL not allowed). */
@@ -653,113 +678,107 @@ constant_arg(WindowObject win, int argno, const char *name, bool byval, int len)
 	return first;
 }
 
+static int32 *
+turf_numbers(FunctionCallInfo fcinfo, WindowObject win, int arg, point_set *p, int64 **rowmap)
+{
+	int32		doors = DatumGetInt32(constant_arg(win, 1, "doors", true, 4));
+	double	   *x,
+			   *y;
+	int32	   *turf;
+
+	(void) arg;
+	if (doors < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("doors per turf must be at least 1, got %d", doors)));
+	window_points(fcinfo, win, 0, -1, p, rowmap);
+	if (p->n == 0)
+		return NULL;
+	turf = WALK_ARRAY(int32, p->n);
+	planar_copy(p, &x, &y);
+	CM_PG_CHECK(cm_walk_turfs(x, y, (size_t) p->n, (size_t) doors, turf), "could not cut turfs");
+	return turf;
+}
+
 PG_FUNCTION_INFO_V1(turf);
 Datum
 turf(PG_FUNCTION_ARGS)
 {
-	WindowObject win = PG_WINDOW_OBJECT();
-	bool		fresh;
-	window_result *r = window_result_get(win, &fresh);
-	int64		pos;
+	return window_numbers(fcinfo, turf_numbers, 0);
+}
 
-	if (fresh)
+/* The start of walk_plan: not NULL on the first row (window_points checks it is constant). */
+static void
+check_plan_start(WindowObject win)
+{
+	bool		isnull;
+
+	if (WinGetPartitionRowCount(win) == 0)
+		return;
+	(void) window_arg(win, 3, 0, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("start must not be NULL")));
+}
+
+/* walk_plan's values: NULL is 0 (never worth a detour), others finite and not below 0. */
+static double *
+plan_values(WindowObject win, const point_set *p, const int64 *rowmap)
+{
+	double	   *value = WALK_ARRAY(double, p->n + 1);
+
+	for (int64 i = 0; i < p->n; i++)
 	{
-		int32		doors = DatumGetInt32(constant_arg(win, 1, "doors", true, 4));
-		point_set	p;
-		int64	   *rowmap;
+		bool		isnull;
+		Datum		v = window_arg(win, 1, rowmap[i], &isnull);
 
-		if (doors < 1)
+		value[i] = isnull ? 0 : DatumGetFloat8(v);
+		if (!isfinite(value[i]) || value[i] < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("doors per turf must be at least 1, got %d", doors)));
-		window_points(fcinfo, win, 0, -1, &p, &rowmap);
-		if (p.n > 0)
-		{
-			double	   *x,
-					   *y;
-			int32	   *t = WALK_ARRAY(int32, p.n);
-
-			planar_copy(&p, &x, &y);
-			CM_PG_CHECK(cm_walk_turfs(x, y, (size_t) p.n, (size_t) doors, t), "could not cut turfs");
-			for (int64 i = 0; i < p.n; i++)
-				r->values[rowmap[i]] = t[i];
-		}
-		r->done = true;
+					 errmsg("value must be a finite number not below 0, got %g", value[i])));
 	}
-	pos = WinGetCurrentPosition(win);
-	if (r->values[pos] == 0)
-		PG_RETURN_NULL();
-	PG_RETURN_INT32(r->values[pos]);
+	return value;
+}
+
+static int32 *
+walk_plan_numbers(FunctionCallInfo fcinfo, WindowObject win, int arg, point_set *p,
+				  int64 **rowmap)
+{
+	double		budget = DatumGetFloat8(constant_arg(win, 2, "budget", FLOAT8PASSBYVAL, 8));
+	cm_orienteering o = {0};
+	double	   *x,
+			   *y;
+	int32	   *stop;
+
+	(void) arg;
+	if (!isfinite(budget) || budget < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("budget must be a finite distance not below 0")));
+	check_plan_start(win);
+	window_points(fcinfo, win, 0, 3, p, rowmap);
+	o.value = plan_values(win, p, *rowmap);
+	if (p->n == 0)
+		return NULL;
+	stop = WALK_ARRAY(int32, p->n);
+	planar_copy(p, &x, &y);
+	o.n = (size_t) p->n;
+	o.x = x;
+	o.y = y;
+	o.budget = budget;
+	o.seed = WALK_SEED;
+	o.rounds = plan_rounds();
+	CM_PG_CHECK(cm_walk_orienteer(&o, stop, NULL, NULL), "could not plan the shift");
+	return stop;
 }
 
 PG_FUNCTION_INFO_V1(walk_plan);
 Datum
 walk_plan(PG_FUNCTION_ARGS)
 {
-	WindowObject win = PG_WINDOW_OBJECT();
-	bool		fresh;
-	window_result *r = window_result_get(win, &fresh);
-	int64		pos;
-
-	if (fresh)
-	{
-		double		budget = DatumGetFloat8(constant_arg(win, 2, "budget", FLOAT8PASSBYVAL, 8));
-		point_set	p;
-		int64	   *rowmap;
-		double	   *value;
-
-		if (!isfinite(budget) || budget < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("budget must be a finite distance not below 0")));
-		if (WinGetPartitionRowCount(win) > 0)
-		{
-			bool		isnull;
-
-			(void) window_arg(win, 3, 0, &isnull);
-			if (isnull)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("start must not be NULL")));
-		}
-		window_points(fcinfo, win, 0, 3, &p, &rowmap);
-		value = WALK_ARRAY(double, p.n + 1);
-		for (int64 i = 0; i < p.n; i++)
-		{
-			bool		isnull;
-			Datum		v = window_arg(win, 1, rowmap[i], &isnull);
-
-			value[i] = isnull ? 0 : DatumGetFloat8(v);
-			if (!isfinite(value[i]) || value[i] < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("value must be a finite number not below 0, got %g", value[i])));
-		}
-		if (p.n > 0)
-		{
-			cm_orienteering o = {0};
-			double	   *x,
-					   *y;
-			int32	   *stop = WALK_ARRAY(int32, p.n);
-
-			planar_copy(&p, &x, &y);
-			o.n = (size_t) p.n;
-			o.x = x;
-			o.y = y;
-			o.value = value;
-			o.budget = budget;
-			o.seed = WALK_SEED;
-			o.rounds = plan_rounds();
-			CM_PG_CHECK(cm_walk_orienteer(&o, stop, NULL, NULL), "could not plan the shift");
-			for (int64 i = 0; i < p.n; i++)
-				r->values[rowmap[i]] = stop[i];
-		}
-		r->done = true;
-	}
-	pos = WinGetCurrentPosition(win);
-	if (r->values[pos] == 0)
-		PG_RETURN_NULL();
-	PG_RETURN_INT32(r->values[pos]);
+	return window_numbers(fcinfo, walk_plan_numbers, 0);
 }
 
 /* ---- walk_route_costs ------------------------------------------------------------------- */
