@@ -5,6 +5,12 @@
  * Geometries are read through PostGIS's own ST_AsEWKB, looked up once per call site in the
  * schema of the geometry type, and parsed by the core's EWKB point reader; walk_path builds
  * its line as EWKB and hands it to ST_GeomFromEWKB.  liblwgeom is never linked.
+ *
+ * The algorithms are the core's, one header per SQL surface: tour.h (the route of walk_route,
+ * walk_path and walk_order), turf.h, walk_plan.h, route_costs.h (walk_route_costs' matrix);
+ * ewkb.h reads and writes the geometry bytes, walk_state.h is the aggregates' state and
+ * walk.h measures lon/lat in metres.  This file reads arguments, rows and settings, calls
+ * them and reports their errors.
  */
 #include "postgres.h"
 
