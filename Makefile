@@ -61,7 +61,7 @@ comma        := ,
 UNIT_SAN     = $(if $(SANITIZE),$(if $(filter thread,$(SANITIZE)),-fsanitize=thread,-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=all))
 UNIT_TESTS   = $(patsubst src/core/test/%.c,$(UNIT_BIN)/%,$(wildcard src/core/test/test_*.c))
 
-$(UNIT_BIN)/%: src/core/test/%.c $(CORE_SRCS) $(wildcard src/core/*.h) src/core/test/harness.h
+$(UNIT_BIN)/%: src/core/test/%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcard src/core/test/*.h)
 	@mkdir -p $(UNIT_BIN)
 	$(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_SAN) -o $@ $< $(CORE_SRCS) -lcmocka -lm -lpthread
 

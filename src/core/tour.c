@@ -11,9 +11,9 @@
 #include "tour.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "keyed.h"
 #include "memory.h"
 #include "rng.h"
 
@@ -105,24 +105,7 @@ pred(const solver *s, size_t a)
 static void
 offer(solver *s, size_t i, size_t j, double d, double *best)
 {
-	size_t	   *list = s->neigh + i * NEIGHBOURS;
-	double	   *bd = best;
-	int			k = s->nneigh[i];
-
-	if (k == NEIGHBOURS && d >= bd[k - 1])
-		return;
-	if (k < NEIGHBOURS)
-		k++;
-	s->nneigh[i] = (uint8_t) k;
-	k--;
-	while (k > 0 && bd[k - 1] > d)
-	{
-		bd[k] = bd[k - 1];
-		list[k] = list[k - 1];
-		k--;
-	}
-	bd[k] = d;
-	list[k] = j;
+	cm_keep_nearest(s->neigh + i * NEIGHBOURS, best, &s->nneigh[i], NEIGHBOURS, j, d);
 }
 
 static cm_status
@@ -584,23 +567,6 @@ hilbert_index(uint32_t x, uint32_t y)
 	return d;
 }
 
-typedef struct keyed
-{
-	uint64_t	key;
-	size_t		node;
-} keyed;
-
-static int
-keyed_cmp(const void *a, const void *b)
-{
-	const keyed *ka = a,
-			   *kb = b;
-
-	if (ka->key != kb->key)
-		return ka->key < kb->key ? -1 : 1;
-	return ka->node < kb->node ? -1 : ka->node > kb->node;
-}
-
 static cm_status
 construct_hilbert(solver *s, size_t *out)
 {
@@ -611,7 +577,7 @@ construct_hilbert(solver *s, size_t *out)
 				miny = y[0],
 				maxy = y[0],
 				span;
-	keyed	   *k;
+	cm_keyed   *k;
 	double		top = (double) ((1u << HILBERT_BITS) - 1);
 
 	for (size_t i = 1; i < s->n; i++)
@@ -622,18 +588,19 @@ construct_hilbert(solver *s, size_t *out)
 		maxy = fmax(maxy, y[i]);
 	}
 	span = fmax(maxx - minx, maxy - miny);
-	CM_TRY(cm_alloc_array(s->n, sizeof(keyed), (void **) &k));
+	CM_TRY(cm_alloc_array(s->n, sizeof(cm_keyed), (void **) &k));
 	for (size_t i = 0; i < s->n; i++)
 	{
 		uint32_t	hx = span > 0 ? (uint32_t) ((x[i] - minx) / span * top) : 0;
 		uint32_t	hy = span > 0 ? (uint32_t) ((y[i] - miny) / span * top) : 0;
 
-		k[i].key = hilbert_index(hx, hy);
-		k[i].node = i;
+		/* below 2^32: exact as a double */
+		k[i].key = (double) hilbert_index(hx, hy);
+		k[i].index = i;
 	}
-	qsort(k, s->n, sizeof(keyed), keyed_cmp);
+	cm_keyed_sort(k, s->n);
 	for (size_t i = 0; i < s->n; i++)
-		out[i] = k[i].node;
+		out[i] = k[i].index;
 	cm_free(k);
 	return CM_OK;
 }

@@ -11,7 +11,8 @@
 
 #include "buffer.h"
 #include "memory.h"
-#include "walk.h"
+#include "turf.h"
+#include "walk_state.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

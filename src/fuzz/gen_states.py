@@ -2,7 +2,7 @@
 """gen_states.py - writes the seed corpora of the aggregate-state fuzz targets (src/fuzz/
 fuzz_*_state.c): valid states laid out as the core encodes them, and deterministic forgeries of
 them (truncations, NaN/infinity, negative counts, flipped bytes).  No server is needed: the
-layouts are those of core/rollup.h, core/bandit_state.h, core/evaluate.c and core/walk.c.
+layouts are those of core/rollup.h, core/bandit_state.h, core/evaluate.c and core/walk_state.c.
 Usage: gen_states.py CORPUS_ROOT   (writes CORPUS_ROOT/fuzz_<capability>_state/)"""
 import os
 import struct

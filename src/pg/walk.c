@@ -5,6 +5,12 @@
  * Geometries are read through PostGIS's own ST_AsEWKB, looked up once per call site in the
  * schema of the geometry type, and parsed by the core's EWKB point reader; walk_path builds
  * its line as EWKB and hands it to ST_GeomFromEWKB.  liblwgeom is never linked.
+ *
+ * The algorithms are the core's, one header per SQL surface: tour.h (the route of walk_route,
+ * walk_path and walk_order), turf.h, walk_plan.h, route_costs.h (walk_route_costs' matrix);
+ * ewkb.h reads and writes the geometry bytes, walk_state.h is the aggregates' state and
+ * walk.h measures lon/lat in metres.  This file reads arguments, rows and settings, calls
+ * them and reports their errors.
  */
 #include "postgres.h"
 
@@ -31,9 +37,14 @@
 
 #include "campaign.h"
 #include "../core/buffer.h"
+#include "../core/ewkb.h"
 #include "../core/memory.h"
+#include "../core/route_costs.h"
 #include "../core/tour.h"
+#include "../core/turf.h"
 #include "../core/walk.h"
+#include "../core/walk_plan.h"
+#include "../core/walk_state.h"
 
 #define SRID_LONLAT 4326
 #define WALK_SEED 20241105		/* fixed: the same doors always give the same route */
@@ -139,7 +150,7 @@ read_point(geo_funcs *g, Datum geom, double *x, double *y, int32 *srid)
 }
 
 /* The doors of one route: ids (or row numbers), coordinates, one SRID. */
-/* The doors of one walk list (core/walk.h, which also (de)serializes it). */
+/* The doors of one walk list (core/walk_state.h, which also (de)serializes it). */
 typedef cm_walk_state point_set;
 
 static void
@@ -235,7 +246,7 @@ planar_copy(const point_set *p, double **x, double **y)
 }
 
 /* walk_plan's search rounds: PLAN_ROUNDS scaled by campaign.walk_effort (the core cuts them
- * further for large inputs, see plan_rounds in core/walk.c). */
+ * further for large inputs, see plan_rounds in core/walk_plan.c). */
 static size_t
 plan_rounds(void)
 {
@@ -578,8 +589,20 @@ window_points(FunctionCallInfo fcinfo, WindowObject win, int geom_arg, int start
 	}
 }
 
+/*
+ * Collect the partition's doors into *p (rowmap[k]: the row of door k) and number them:
+ * returns number[k] for each door (0: NULL), or NULL when there are no doors.  arg is what
+ * the SQL-callable function passes.
+ */
+typedef int32 *(*door_numbers) (FunctionCallInfo fcinfo, WindowObject win, int arg,
+								point_set *p, int64 **rowmap);
+
+/*
+ * The shape of every walk list window function: the doors are numbered once per partition,
+ * into partition-local memory, and each row reads its own number.
+ */
 static Datum
-walk_order_window(FunctionCallInfo fcinfo, int start_arg)
+window_numbers(FunctionCallInfo fcinfo, door_numbers numbers, int arg)
 {
 	WindowObject win = PG_WINDOW_OBJECT();
 	bool		fresh;
@@ -590,16 +613,10 @@ walk_order_window(FunctionCallInfo fcinfo, int start_arg)
 	{
 		point_set	p;
 		int64	   *rowmap;
+		int32	   *number = numbers(fcinfo, win, arg, &p, &rowmap);
 
-		window_points(fcinfo, win, 0, start_arg, &p, &rowmap);
-		if (p.n > 0)
-		{
-			size_t	   *order = WALK_ARRAY(size_t, p.n);
-
-			point_set_solve(&p, order);
-			for (int64 i = 0; i < p.n; i++)
-				r->values[rowmap[order[i]]] = (int32) (i + 1);
-		}
+		for (int64 i = 0; number && i < p.n; i++)
+			r->values[rowmap[i]] = number[i];
 		r->done = true;
 	}
 	pos = WinGetCurrentPosition(win);
@@ -608,18 +625,37 @@ walk_order_window(FunctionCallInfo fcinfo, int start_arg)
 	PG_RETURN_INT32(r->values[pos]);
 }
 
+/* walk_order: each door's stop number on the route (start_arg < 0: no start argument). */
+static int32 *
+walk_order_numbers(FunctionCallInfo fcinfo, WindowObject win, int start_arg, point_set *p,
+				   int64 **rowmap)
+{
+	size_t	   *order;
+	int32	   *stop;
+
+	window_points(fcinfo, win, 0, start_arg, p, rowmap);
+	if (p->n == 0)
+		return NULL;
+	order = WALK_ARRAY(size_t, p->n);
+	stop = WALK_ARRAY(int32, p->n);
+	point_set_solve(p, order);
+	for (int64 i = 0; i < p->n; i++)
+		stop[order[i]] = (int32) (i + 1);
+	return stop;
+}
+
 PG_FUNCTION_INFO_V1(walk_order);
 Datum
 walk_order(PG_FUNCTION_ARGS)
 {
-	return walk_order_window(fcinfo, -1);
+	return window_numbers(fcinfo, walk_order_numbers, -1);
 }
 
 PG_FUNCTION_INFO_V1(walk_order_start);
 Datum
 walk_order_start(PG_FUNCTION_ARGS)
 {
-	return walk_order_window(fcinfo, 1);
+	return window_numbers(fcinfo, walk_order_numbers, 1);
 }
 
 /* An argument that must be the same on every row of the partition (NULL not allowed). */
@@ -648,133 +684,110 @@ constant_arg(WindowObject win, int argno, const char *name, bool byval, int len)
 	return first;
 }
 
+static int32 *
+turf_numbers(FunctionCallInfo fcinfo, WindowObject win, int arg, point_set *p, int64 **rowmap)
+{
+	int32		doors = DatumGetInt32(constant_arg(win, 1, "doors", true, 4));
+	double	   *x,
+			   *y;
+	int32	   *turf;
+
+	(void) arg;
+	if (doors < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("doors per turf must be at least 1, got %d", doors)));
+	window_points(fcinfo, win, 0, -1, p, rowmap);
+	if (p->n == 0)
+		return NULL;
+	turf = WALK_ARRAY(int32, p->n);
+	planar_copy(p, &x, &y);
+	CM_PG_CHECK(cm_walk_turfs(x, y, (size_t) p->n, (size_t) doors, turf), "could not cut turfs");
+	return turf;
+}
+
 PG_FUNCTION_INFO_V1(turf);
 Datum
 turf(PG_FUNCTION_ARGS)
 {
-	WindowObject win = PG_WINDOW_OBJECT();
-	bool		fresh;
-	window_result *r = window_result_get(win, &fresh);
-	int64		pos;
+	return window_numbers(fcinfo, turf_numbers, 0);
+}
 
-	if (fresh)
+/* The start of walk_plan: not NULL on the first row (window_points checks it is constant). */
+static void
+check_plan_start(WindowObject win)
+{
+	bool		isnull;
+
+	if (WinGetPartitionRowCount(win) == 0)
+		return;
+	(void) window_arg(win, 3, 0, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("start must not be NULL")));
+}
+
+/* walk_plan's values: NULL is 0 (never worth a detour), others finite and not below 0. */
+static double *
+plan_values(WindowObject win, const point_set *p, const int64 *rowmap)
+{
+	double	   *value = WALK_ARRAY(double, p->n + 1);
+
+	for (int64 i = 0; i < p->n; i++)
 	{
-		int32		doors = DatumGetInt32(constant_arg(win, 1, "doors", true, 4));
-		point_set	p;
-		int64	   *rowmap;
+		bool		isnull;
+		Datum		v = window_arg(win, 1, rowmap[i], &isnull);
 
-		if (doors < 1)
+		value[i] = isnull ? 0 : DatumGetFloat8(v);
+		if (!isfinite(value[i]) || value[i] < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("doors per turf must be at least 1, got %d", doors)));
-		window_points(fcinfo, win, 0, -1, &p, &rowmap);
-		if (p.n > 0)
-		{
-			double	   *x,
-					   *y;
-			int32	   *t = WALK_ARRAY(int32, p.n);
-
-			planar_copy(&p, &x, &y);
-			CM_PG_CHECK(cm_walk_turfs(x, y, (size_t) p.n, (size_t) doors, t), "could not cut turfs");
-			for (int64 i = 0; i < p.n; i++)
-				r->values[rowmap[i]] = t[i];
-		}
-		r->done = true;
+					 errmsg("value must be a finite number not below 0, got %g", value[i])));
 	}
-	pos = WinGetCurrentPosition(win);
-	if (r->values[pos] == 0)
-		PG_RETURN_NULL();
-	PG_RETURN_INT32(r->values[pos]);
+	return value;
+}
+
+static int32 *
+walk_plan_numbers(FunctionCallInfo fcinfo, WindowObject win, int arg, point_set *p,
+				  int64 **rowmap)
+{
+	double		budget = DatumGetFloat8(constant_arg(win, 2, "budget", FLOAT8PASSBYVAL, 8));
+	cm_orienteering o = {0};
+	double	   *x,
+			   *y;
+	int32	   *stop;
+
+	(void) arg;
+	if (!isfinite(budget) || budget < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("budget must be a finite distance not below 0")));
+	check_plan_start(win);
+	window_points(fcinfo, win, 0, 3, p, rowmap);
+	o.value = plan_values(win, p, *rowmap);
+	if (p->n == 0)
+		return NULL;
+	stop = WALK_ARRAY(int32, p->n);
+	planar_copy(p, &x, &y);
+	o.n = (size_t) p->n;
+	o.x = x;
+	o.y = y;
+	o.budget = budget;
+	o.seed = WALK_SEED;
+	o.rounds = plan_rounds();
+	CM_PG_CHECK(cm_walk_orienteer(&o, stop, NULL, NULL), "could not plan the shift");
+	return stop;
 }
 
 PG_FUNCTION_INFO_V1(walk_plan);
 Datum
 walk_plan(PG_FUNCTION_ARGS)
 {
-	WindowObject win = PG_WINDOW_OBJECT();
-	bool		fresh;
-	window_result *r = window_result_get(win, &fresh);
-	int64		pos;
-
-	if (fresh)
-	{
-		double		budget = DatumGetFloat8(constant_arg(win, 2, "budget", FLOAT8PASSBYVAL, 8));
-		point_set	p;
-		int64	   *rowmap;
-		double	   *value;
-
-		if (!isfinite(budget) || budget < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("budget must be a finite distance not below 0")));
-		if (WinGetPartitionRowCount(win) > 0)
-		{
-			bool		isnull;
-
-			(void) window_arg(win, 3, 0, &isnull);
-			if (isnull)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("start must not be NULL")));
-		}
-		window_points(fcinfo, win, 0, 3, &p, &rowmap);
-		value = WALK_ARRAY(double, p.n + 1);
-		for (int64 i = 0; i < p.n; i++)
-		{
-			bool		isnull;
-			Datum		v = window_arg(win, 1, rowmap[i], &isnull);
-
-			value[i] = isnull ? 0 : DatumGetFloat8(v);
-			if (!isfinite(value[i]) || value[i] < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("value must be a finite number not below 0, got %g", value[i])));
-		}
-		if (p.n > 0)
-		{
-			cm_orienteering o = {0};
-			double	   *x,
-					   *y;
-			int32	   *stop = WALK_ARRAY(int32, p.n);
-
-			planar_copy(&p, &x, &y);
-			o.n = (size_t) p.n;
-			o.x = x;
-			o.y = y;
-			o.value = value;
-			o.budget = budget;
-			o.seed = WALK_SEED;
-			o.rounds = plan_rounds();
-			CM_PG_CHECK(cm_walk_orienteer(&o, stop, NULL, NULL), "could not plan the shift");
-			for (int64 i = 0; i < p.n; i++)
-				r->values[rowmap[i]] = stop[i];
-		}
-		r->done = true;
-	}
-	pos = WinGetCurrentPosition(win);
-	if (r->values[pos] == 0)
-		PG_RETURN_NULL();
-	PG_RETURN_INT32(r->values[pos]);
+	return window_numbers(fcinfo, walk_plan_numbers, 0);
 }
 
 /* ---- walk_route_costs ------------------------------------------------------------------- */
-
-typedef struct cost_rows
-{
-	int64		n;
-	int64	   *from;
-	int64	   *to;
-	double	   *cost;
-} cost_rows;
-
-static int
-int64_cmp(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a,
-				y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int
 cost_column(TupleDesc desc, const char *name, bool numeric)
@@ -799,13 +812,17 @@ cost_column(TupleDesc desc, const char *name, bool numeric)
 
 /* Run the cost query and copy its rows into ctx. */
 static void
-read_costs(const char *sql, MemoryContext ctx, cost_rows *out)
+read_costs(const char *sql, MemoryContext ctx, cm_cost_rows *out)
 {
 	TupleDesc	desc;
 	int			cfrom,
 				cto,
 				ccost;
 	SPIPlanPtr	plan;
+	uint64		n;
+	int64	   *from,
+			   *to;
+	double	   *cost;
 
 	SPI_connect();
 	plan = SPI_prepare(sql, 0, NULL);
@@ -824,11 +841,11 @@ read_costs(const char *sql, MemoryContext ctx, cost_rows *out)
 	cfrom = cost_column(desc, "start_vid", false);
 	cto = cost_column(desc, "end_vid", false);
 	ccost = cost_column(desc, "agg_cost", true);
-	out->n = (int64) SPI_processed;
-	out->from = MemoryContextAllocHuge(ctx, sizeof(int64) * (out->n + 1));
-	out->to = MemoryContextAllocHuge(ctx, sizeof(int64) * (out->n + 1));
-	out->cost = MemoryContextAllocHuge(ctx, sizeof(double) * (out->n + 1));
-	for (int64 i = 0; i < out->n; i++)
+	n = SPI_processed;
+	from = MemoryContextAllocHuge(ctx, mul_size(sizeof(int64), add_size(n, 1)));
+	to = MemoryContextAllocHuge(ctx, mul_size(sizeof(int64), add_size(n, 1)));
+	cost = MemoryContextAllocHuge(ctx, mul_size(sizeof(double), add_size(n, 1)));
+	for (uint64 i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		bool		n1,
@@ -843,121 +860,58 @@ read_costs(const char *sql, MemoryContext ctx, cost_rows *out)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("cost query returned a NULL in row %lld", (long long) i + 1)));
-		out->from[i] = (int64) cm_pg_datum_to_double(f, SPI_gettypeid(desc, cfrom));
-		out->to[i] = (int64) cm_pg_datum_to_double(t, SPI_gettypeid(desc, cto));
-		out->cost[i] = cm_pg_datum_to_double(c, SPI_gettypeid(desc, ccost));
-		if (!isfinite(out->cost[i]) || out->cost[i] < 0)
+		from[i] = (int64) cm_pg_datum_to_double(f, SPI_gettypeid(desc, cfrom));
+		to[i] = (int64) cm_pg_datum_to_double(t, SPI_gettypeid(desc, cto));
+		cost[i] = cm_pg_datum_to_double(c, SPI_gettypeid(desc, ccost));
+		if (!isfinite(cost[i]) || cost[i] < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cost from %lld to %lld must be finite and not negative",
-							(long long) out->from[i], (long long) out->to[i])));
+							(long long) from[i], (long long) to[i])));
 	}
+	*out = (cm_cost_rows) {(size_t) n, from, to, cost};
 	SPI_finish();
 }
 
-static int64
-node_index(const int64 *nodes, int64 n, int64 id)
-{
-	int64	   *hit = bsearch(&id, nodes, n, sizeof(int64), int64_cmp);
-
-	return hit ? hit - nodes : -1;
-}
-
-/* Asymmetric costs: the mean of both directions; one direction stands for both. */
-static double *
-symmetric_matrix(const double *asym, const int64 *nodes, int64 n)
-{
-	double	   *m;
-
-	CM_PG_CHECK(cm_alloc_array((size_t) n * (size_t) n, sizeof(double), (void **) &m),
-				"could not build the cost matrix");
-	for (int64 i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		for (int64 j = 0; j < n; j++)
-		{
-			double		a = asym[i * n + j],
-						b = asym[j * n + i];
-
-			if (i == j)
-				m[i * n + j] = 0;
-			else if (isnan(a) && isnan(b))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("no cost between nodes %lld and %lld",
-								(long long) nodes[i], (long long) nodes[j]),
-						 errhint("pgr_dijkstraCostMatrix leaves out pairs without a path: connect the network or leave the node out.")));
-			else
-				m[i * n + j] = isnan(a) ? b : isnan(b) ? a : (a + b) / 2;
-		}
-	}
-	return m;
-}
-
-static double
-directed_cost(const double *asym, const double *sym, int64 n, int64 i, int64 j)
-{
-	double		c = asym[i * n + j];
-
-	return isnan(c) ? sym[i * n + j] : c;
-}
-
-/* The route over the matrix: order[0..n) of node indexes. */
+/*
+ * The route over the matrix (core/route_costs.h builds it): order[0..n) of node indexes, a
+ * loop walked the cheaper way round.
+ */
 static void
-solve_costs(const cost_rows *rows, int64 *nodes, int64 n, int64 start, bool round_trip,
+solve_costs(const cm_cost_rows *rows, const int64 *nodes, size_t n, int64 start, bool round_trip,
 			size_t *order)
 {
-	double	   *asym;
-	double	   *sym;
 	cm_tour_problem problem = {0};
-	size_t		cells;
+	double	   *asym,
+			   *sym;
+	size_t		missing[2];
+	cm_status	status;
 
-	if (!cm_mul_size((size_t) n, (size_t) n, &cells))
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("cost matrix too large")));
-	CM_PG_CHECK(cm_alloc_array(cells, sizeof(double), (void **) &asym), "could not build the cost matrix");
-	for (size_t i = 0; i < cells; i++)
-		asym[i] = NAN;
-	for (int64 r = 0; r < rows->n; r++)
-	{
-		int64		i = node_index(nodes, n, rows->from[r]),
-					j = node_index(nodes, n, rows->to[r]);
-
-		if (i != j && (isnan(asym[i * n + j]) || rows->cost[r] < asym[i * n + j]))
-			asym[i * n + j] = rows->cost[r];
-	}
-	sym = symmetric_matrix(asym, nodes, n);
-	problem.n = (size_t) n;
+	CM_PG_CHECK(cm_route_min_costs(rows, nodes, n, &asym), "could not build the cost matrix");
+	status = cm_route_symmetrise(asym, nodes, n, &sym, missing);
+	if (status == CM_ERR_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no cost between nodes %lld and %lld",
+						(long long) nodes[missing[0]], (long long) nodes[missing[1]]),
+				 errhint("pgr_dijkstraCostMatrix leaves out pairs without a path: connect the network or leave the node out.")));
+	CM_PG_CHECK(status, "could not build the cost matrix");
+	problem.n = n;
 	problem.matrix = sym;
 	problem.start = (long) start;
 	problem.round_trip = round_trip;
 	problem.seed = WALK_SEED;
-	problem.effort = walk_effort(n);
+	problem.effort = walk_effort((int64) n);
 	CM_PG_CHECK(cm_tour_solve(&problem, order, NULL), "could not order the nodes");
-	if (round_trip && n > 2)
-	{
-		/* a loop can be walked either way: take the cheaper direction of the real costs */
-		double		fwd = 0,
-					rev = 0;
-
-		for (int64 i = 0; i < n; i++)
-		{
-			fwd += directed_cost(asym, sym, n, order[i], order[(i + 1) % n]);
-			rev += directed_cost(asym, sym, n, order[(i + 1) % n], order[i]);
-		}
-		if (rev < fwd)
-			for (int64 i = 1, j = n - 1; i < j; i++, j--)
-			{
-				size_t		t = order[i];
-
-				order[i] = order[j];
-				order[j] = t;
-			}
-	}
+	if (round_trip)
+		cm_route_loop_direction(asym, sym, n, order);
+	cm_free(asym);
+	cm_free(sym);
 }
 
 typedef struct costs_result
 {
-	int64		n;
+	size_t		n;
 	int64	   *nodes;
 	size_t	   *order;
 } costs_result;
@@ -966,10 +920,11 @@ static costs_result *
 walk_route_costs_compute(FunctionCallInfo fcinfo, MemoryContext ctx)
 {
 	costs_result *res = MemoryContextAllocZero(ctx, sizeof(costs_result));
-	cost_rows	rows;
+	cm_cost_rows rows;
+	cm_status	status;
 	int64	   *nodes;
-	int64		n = 0,
-				start = 0;
+	size_t		n;
+	int64		start = 0;
 	bool		round_trip = PG_ARGISNULL(2) ? true : PG_GETARG_BOOL(2);
 	MemoryContext old;
 
@@ -977,20 +932,13 @@ walk_route_costs_compute(FunctionCallInfo fcinfo, MemoryContext ctx)
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("cost_sql must not be NULL")));
 	read_costs(text_to_cstring(PG_GETARG_TEXT_PP(0)), ctx, &rows);
 	old = MemoryContextSwitchTo(ctx);
-	nodes = WALK_ARRAY(int64, 2 * rows.n + 1);
-	for (int64 i = 0; i < rows.n; i++)
-	{
-		nodes[2 * i] = rows.from[i];
-		nodes[2 * i + 1] = rows.to[i];
-	}
-	qsort(nodes, 2 * rows.n, sizeof(int64), int64_cmp);
-	for (int64 i = 0; i < 2 * rows.n; i++)
-		if (n == 0 || nodes[n - 1] != nodes[i])
-			nodes[n++] = nodes[i];
-	check_route_size(n);
+	status = cm_route_nodes(&rows, (size_t) campaign_max_route_points, &nodes, &n);
+	if (status == CM_ERR_LIMIT)
+		check_route_size((int64) n);	/* the setting's own error and hint */
+	CM_PG_CHECK(status, "could not read the cost matrix");
 	if (!PG_ARGISNULL(1))
 	{
-		start = node_index(nodes, n, PG_GETARG_INT64(1));
+		start = cm_route_node_index(nodes, n, PG_GETARG_INT64(1));
 		if (start < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
