@@ -10,13 +10,4 @@ void		cm_pg_progress_init(void);	/* progress.c: shared memory when preloaded */
 void		cm_pg_train_init(void);		/* train.c: the training settings */
 void		cm_pg_walk_init(void);		/* walk.c: the walk list settings */
 
-/* Until every glue file includes the headers of what it uses (walk.c). */
-#include "features.h"
-#include "model.h"
-#include "predict.h"
-#include "progress.h"
-#include "status.h"
-#include "utils.h"
-extern int	campaign_max_route_points;
-
 #endif

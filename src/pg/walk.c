@@ -36,6 +36,9 @@
 #include "windowapi.h"
 
 #include "campaign.h"
+#include "features.h"
+#include "status.h"
+#include "utils.h"
 #include "../core/buffer.h"
 #include "../core/ewkb.h"
 #include "../core/memory.h"
@@ -56,8 +59,8 @@
 #define WALK_ARRAY(type, count) \
 	((type *) MemoryContextAllocHuge(CurrentMemoryContext, mul_size(sizeof(type), (Size) (count))))
 
-int			campaign_max_route_points = 100000;
-int			campaign_walk_effort = DEFAULT_WALK_EFFORT;
+static int	campaign_max_route_points = 100000;
+static int	campaign_walk_effort = DEFAULT_WALK_EFFORT;
 
 void
 cm_pg_walk_init(void)
@@ -292,18 +295,6 @@ point_set_solve(const point_set *p, size_t *order)
 
 /* ---- aggregates ------------------------------------------------------------------------- */
 
-static MemoryContext
-agg_context(FunctionCallInfo fcinfo, const char *name)
-{
-	MemoryContext ctx;
-
-	if (!AggCheckCallContext(fcinfo, &ctx))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", name)));
-	return ctx;
-}
-
 static point_set *
 agg_state(FunctionCallInfo fcinfo, MemoryContext ctx)
 {
@@ -323,7 +314,7 @@ agg_state(FunctionCallInfo fcinfo, MemoryContext ctx)
 static Datum
 walk_trans(FunctionCallInfo fcinfo, int id_arg, int geom_arg, int start_arg)
 {
-	MemoryContext ctx = agg_context(fcinfo, "walk_route");
+	MemoryContext ctx = cm_pg_aggregate_context(fcinfo, "walk_route");
 	MemoryContext old;
 	point_set  *p = agg_state(fcinfo, ctx);
 	geo_funcs  *g = geo_funcs_for(fcinfo, geom_arg);
@@ -393,7 +384,7 @@ PG_FUNCTION_INFO_V1(walk_state_combine);
 Datum
 walk_state_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = agg_context(fcinfo, "walk_state_combine");
+	MemoryContext ctx = cm_pg_aggregate_context(fcinfo, "walk_state_combine");
 	MemoryContext old;
 	point_set  *a = PG_ARGISNULL(0) ? NULL : (point_set *) PG_GETARG_POINTER(0);
 	point_set  *b = PG_ARGISNULL(1) ? NULL : (point_set *) PG_GETARG_POINTER(1);
@@ -420,7 +411,7 @@ walk_state_serialize(PG_FUNCTION_ARGS)
 	cm_writer	w;
 	bytea	   *out;
 
-	(void) agg_context(fcinfo, "walk_state_serialize");
+	(void) cm_pg_aggregate_context(fcinfo, "walk_state_serialize");
 	cm_writer_init(&w);
 	cm_walk_state_encode(p, &w);
 	CM_PG_CHECK(w.status, "could not serialize a walk list state");
@@ -435,7 +426,7 @@ PG_FUNCTION_INFO_V1(walk_state_deserialize);
 Datum
 walk_state_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = agg_context(fcinfo, "walk_state_deserialize");
+	MemoryContext ctx = cm_pg_aggregate_context(fcinfo, "walk_state_deserialize");
 	MemoryContext old = MemoryContextSwitchTo(ctx);
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	point_set  *p = palloc0(sizeof(point_set));
