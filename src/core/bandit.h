@@ -6,6 +6,8 @@
  *                          allocation
  *   core/bandit_revenue.h  revenue arms: revenue_per_visitor, revenue_prob_best,
  *                          revenue_expected_loss, revenue_allocation
+ *   core/bandit_decision.c expected loss and allocation from P(best), for either kind (the
+ *                          cm_arms functions below, and the four typed entry points)
  *   core/bandit_state.h    the aggregate states that give the arms (beta_posterior,
  *                          revenue_posterior)
  *

@@ -166,12 +166,6 @@ cm_prob_best(const cm_beta *arms, size_t n, double *prob, double *expected_max)
 	return CM_OK;
 }
 
-cm_status
-cm_expected_loss(const cm_beta *arms, size_t n, double *loss)
-{
-	return cm_arms_expected_loss(cm_beta_arms(arms, n), loss);
-}
-
 /* ---- Monte Carlo decisions ------------------------------------------------------------- */
 
 cm_status
@@ -259,9 +253,3 @@ cm_value_remaining(const cm_beta *arms, size_t n, double q, double *out)
 	return st;
 }
 
-cm_status
-cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor_share,
-			  double *weights)
-{
-	return cm_arms_allocation(cm_beta_arms(arms, n), method, floor_share, weights);
-}

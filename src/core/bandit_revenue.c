@@ -279,15 +279,3 @@ cm_revenue_prob_best(const cm_revenue *arms, size_t n, double *prob, double *exp
 	return st;
 }
 
-cm_status
-cm_revenue_expected_loss(const cm_revenue *arms, size_t n, double *loss)
-{
-	return cm_arms_expected_loss(cm_revenue_arms(arms, n), loss);
-}
-
-cm_status
-cm_revenue_allocation(const cm_revenue *arms, size_t n, const char *method, double floor_share,
-					  double *weights)
-{
-	return cm_arms_allocation(cm_revenue_arms(arms, n), method, floor_share, weights);
-}

@@ -5,18 +5,14 @@
  */
 #include "postgres.h"
 
-#include <limits.h>
-
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "campaign.h"
 #include "features.h"
 #include "model.h"
 #include "progress.h"
@@ -24,26 +20,6 @@
 #include "train.h"
 #include "../core/memory.h"
 #include "../core/metrics.h"
-
-int			campaign_train_memory_limit_kb = 1024 * 1024;
-int			campaign_max_train_threads = 8;
-
-void
-cm_pg_train_init(void)
-{
-	DefineCustomIntVariable("campaign.train_memory_limit",
-							"Largest training set campaign.train may hold in memory.",
-							"Training that would need more is refused with an error.",
-							&campaign_train_memory_limit_kb,
-							1024 * 1024, 1024, INT_MAX,
-							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
-	DefineCustomIntVariable("campaign.max_train_threads",
-							"Most threads one campaign.train may use to grow trees.",
-							"Caps the threads parameter of algorithm gbt; results do not depend on it.",
-							&campaign_max_train_threads,
-							8, 1, 64,
-							PGC_USERSET, 0, NULL, NULL, NULL);
-}
 
 #define PROGRESS_EVERY_MS 5000
 

@@ -23,7 +23,7 @@
 #include "../core/gbt.h"
 #include "../core/logistic.h"
 
-/* The training settings (train.c, defined by cm_pg_train_init). */
+/* The training settings (train_params.c, defined by cm_pg_train_init). */
 extern int	campaign_train_memory_limit_kb;
 extern int	campaign_max_train_threads;
 

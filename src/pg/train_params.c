@@ -3,18 +3,41 @@
  * core table (params.h: names, defaults, ranges, where each goes in the core's params
  * struct), walked here without code of their own; gbt also takes two parameters about the
  * source's columns, weight and categorical.  And the JSON text of the parameters a model was
- * trained with.
+ * trained with.  And the training settings, which bound what any params may ask for.
  */
 #include "postgres.h"
 
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/float.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 
+#include <limits.h>
 #include <math.h>
 
+#include "campaign.h"
 #include "train.h"
+
+int			campaign_train_memory_limit_kb = 1024 * 1024;
+int			campaign_max_train_threads = 8;
+
+void
+cm_pg_train_init(void)
+{
+	DefineCustomIntVariable("campaign.train_memory_limit",
+							"Largest training set campaign.train may hold in memory.",
+							"Training that would need more is refused with an error.",
+							&campaign_train_memory_limit_kb,
+							1024 * 1024, 1024, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("campaign.max_train_threads",
+							"Most threads one campaign.train may use to grow trees.",
+							"Caps the threads parameter of algorithm gbt; results do not depend on it.",
+							&campaign_max_train_threads,
+							8, 1, 64,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+}
 
 /* gbt reads a weight column and forced-categorical columns from the source; logistic neither */
 static bool

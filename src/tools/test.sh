@@ -7,7 +7,7 @@
 # dashboard reflection test and the SQL examples of the docs.  Ends with one
 # "tests: N passed, N failed" line.
 # For quicker iterations while developing: TEST_STEPS picks steps (default all of: unit sanitize
-# threads fuzz regress isolation datasafety progress checkouts dashboards docs reference), and
+# threads fuzz layers regress isolation datasafety progress checkouts dashboards docs reference), and
 # `make test REGRESS="walk"` runs only the named pg_regress tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +29,7 @@ count_passed() {
   passed=$((passed + ${n:-0}))
 }
 
-TEST_STEPS=${TEST_STEPS:-unit sanitize threads fuzz regress isolation datasafety progress checkouts dashboards docs reference}
+TEST_STEPS=${TEST_STEPS:-unit sanitize threads fuzz layers regress isolation datasafety progress checkouts dashboards docs reference}
 wanted() { [[ " $TEST_STEPS " == *" $1 "* ]]; }
 
 # Run one step (named by its TEST_STEPS word) with its output shown and logged; stop at the
@@ -53,6 +53,7 @@ step threads "unit tests of the threaded code under ThreadSanitizer" make -s uni
 step fuzz "fuzz corpus replay under AddressSanitizer and UndefinedBehaviorSanitizer" make -s fuzz-replay
 echo "== build and install"
 build_and_install
+step layers "layers: core without PostgreSQL, no call circle between files" /usr/bin/python3 src/tools/layers.py
 start_cluster
 step regress "regression tests (PostgreSQL $PG_MAJOR on port $PGPORT)" make -s PG_CONFIG="$PG_CONFIG" installcheck
 step isolation "isolation tests: concurrent training, deploys during scoring" make -s PG_CONFIG="$PG_CONFIG" isolationcheck
