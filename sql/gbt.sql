@@ -1,4 +1,4 @@
--- gbt: gradient-boosted trees trained by campaign.train (src/core/gbt.c, docs/gbt.md).
+-- gbt: gradient-boosted trees trained by campaign.train (src/core/gbt_*.c, docs/gbt.md).
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
 \i sql/include/sqlstate_of.sql
