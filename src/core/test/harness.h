@@ -92,4 +92,17 @@ harness_check_leaks(void **state)
 
 #define HARNESS_TEST(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_check_leaks)
 
+/*
+ * The test program's main: runs the given HARNESS_TEST entries as one group named after the
+ * file, so each test file lists its tests and nothing else.
+ */
+#define HARNESS_MAIN(group, ...) \
+int \
+main(void) \
+{ \
+	const struct CMUnitTest tests[] = {__VA_ARGS__}; \
+ \
+	return cmocka_run_group_tests_name(group, tests, NULL, NULL); \
+}
+
 #endif

@@ -51,13 +51,6 @@ test_arms_of_either_kind(void **state)
 	assert_true(fabs(cm_revenue_mean(revenue[0]) - 3.0 / 53 * 50) < 1e-12);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_bad_arms),
-		HARNESS_TEST(test_arms_of_either_kind),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("bandit",
+			 HARNESS_TEST(test_bad_arms),
+			 HARNESS_TEST(test_arms_of_either_kind))

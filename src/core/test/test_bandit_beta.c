@@ -342,22 +342,15 @@ test_interrupt_stops_value_remaining(void **state)
 	assert_int_equal(cm_value_remaining(arms, 3, 0.95, &v), CM_ERR_CANCELED);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_prob_best_high_precision),
-		HARNESS_TEST(test_prob_best_tiny_shapes),
-		HARNESS_TEST(test_prob_best_vanishing_shapes),
-		HARNESS_TEST(test_prob_best_huge_shapes),
-		HARNESS_TEST(test_prob_best_quadrature_matches_closed_form),
-		HARNESS_TEST(test_prob_best_many_arms_sums_to_one),
-		HARNESS_TEST(test_expected_loss_two_uniforms),
-		HARNESS_TEST(test_thompson_and_allocation),
-		HARNESS_TEST(test_thompson_tiny_shapes),
-		HARNESS_TEST(test_value_remaining),
-		HARNESS_TEST(test_interrupt_stops_value_remaining),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("bandit_beta",
+			 HARNESS_TEST(test_prob_best_high_precision),
+			 HARNESS_TEST(test_prob_best_tiny_shapes),
+			 HARNESS_TEST(test_prob_best_vanishing_shapes),
+			 HARNESS_TEST(test_prob_best_huge_shapes),
+			 HARNESS_TEST(test_prob_best_quadrature_matches_closed_form),
+			 HARNESS_TEST(test_prob_best_many_arms_sums_to_one),
+			 HARNESS_TEST(test_expected_loss_two_uniforms),
+			 HARNESS_TEST(test_thompson_and_allocation),
+			 HARNESS_TEST(test_thompson_tiny_shapes),
+			 HARNESS_TEST(test_value_remaining),
+			 HARNESS_TEST(test_interrupt_stops_value_remaining))

@@ -159,16 +159,9 @@ test_revenue_prob_best_edges(void **state)
 	assert_int_equal(cm_revenue_prob_best(bad, 2, p, NULL), CM_ERR_LIMIT);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_revenue_per_visitor),
-		HARNESS_TEST(test_revenue_prob_best_closed_form),
-		HARNESS_TEST(test_revenue_prob_best_reference),
-		HARNESS_TEST(test_revenue_prob_best_monte_carlo),
-		HARNESS_TEST(test_revenue_prob_best_edges),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("bandit_revenue",
+			 HARNESS_TEST(test_revenue_per_visitor),
+			 HARNESS_TEST(test_revenue_prob_best_closed_form),
+			 HARNESS_TEST(test_revenue_prob_best_reference),
+			 HARNESS_TEST(test_revenue_prob_best_monte_carlo),
+			 HARNESS_TEST(test_revenue_prob_best_edges))

@@ -64,13 +64,6 @@ test_discounted_and_revenue_states(void **state)
 	assert_int_equal(cm_revenue_state_final(r, rev), CM_ERR_CORRUPT);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_posterior_state),
-		HARNESS_TEST(test_discounted_and_revenue_states),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("bandit_state",
+			 HARNESS_TEST(test_posterior_state),
+			 HARNESS_TEST(test_discounted_and_revenue_states))

@@ -159,18 +159,11 @@ test_binned_rows_and_limit(void **state)
 	cm_bins_free(&bins);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_quantiles_of_distinct_values),
-		HARNESS_TEST(test_code_counts_the_cuts_below),
-		HARNESS_TEST(test_ties_get_one_bin_per_value),
-		HARNESS_TEST(test_heavy_ties_keep_cuts_distinct),
-		HARNESS_TEST(test_constant_and_missing_columns),
-		HARNESS_TEST(test_bin_count_limits),
-		HARNESS_TEST(test_binned_rows_and_limit),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("binning",
+			 HARNESS_TEST(test_quantiles_of_distinct_values),
+			 HARNESS_TEST(test_code_counts_the_cuts_below),
+			 HARNESS_TEST(test_ties_get_one_bin_per_value),
+			 HARNESS_TEST(test_heavy_ties_keep_cuts_distinct),
+			 HARNESS_TEST(test_constant_and_missing_columns),
+			 HARNESS_TEST(test_bin_count_limits),
+			 HARNESS_TEST(test_binned_rows_and_limit))

@@ -151,19 +151,12 @@ test_alloc_array_overflow(void **state)
 	assert_null(p);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_round_trip),
-		HARNESS_TEST(test_truncation_is_corrupt),
-		HARNESS_TEST(test_trailing_bytes_are_corrupt),
-		HARNESS_TEST(test_nonfinite_rejected),
-		HARNESS_TEST(test_count_bounded_by_remaining_bytes),
-		HARNESS_TEST(test_string_with_nul_rejected),
-		HARNESS_TEST(test_writer_out_of_memory_is_sticky),
-		HARNESS_TEST(test_alloc_array_overflow),
-	};
-
-	return cmocka_run_group_tests_name("buffer", tests, NULL, NULL);
-}
+HARNESS_MAIN("buffer",
+			 HARNESS_TEST(test_round_trip),
+			 HARNESS_TEST(test_truncation_is_corrupt),
+			 HARNESS_TEST(test_trailing_bytes_are_corrupt),
+			 HARNESS_TEST(test_nonfinite_rejected),
+			 HARNESS_TEST(test_count_bounded_by_remaining_bytes),
+			 HARNESS_TEST(test_string_with_nul_rejected),
+			 HARNESS_TEST(test_writer_out_of_memory_is_sticky),
+			 HARNESS_TEST(test_alloc_array_overflow))

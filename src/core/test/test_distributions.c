@@ -19,12 +19,5 @@ test_beta_cdf_and_quantile(void **state)
 	assert_true(cm_beta_quantile(0, 2, 2) == 0 && cm_beta_quantile(1, 2, 2) == 1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_beta_cdf_and_quantile),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("distributions",
+			 HARNESS_TEST(test_beta_cdf_and_quantile))

@@ -304,23 +304,16 @@ test_logloss_and_brier_terms(void **state)
 	assert_true(fabs(cm_brier_term(0.4, false) - 0.16) < 1e-15);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_auc_with_ties_by_hand),
-		HARNESS_TEST(test_auc_undefined_for_one_class),
-		HARNESS_TEST(test_auc_matches_core_metric_and_merge),
-		HARNESS_TEST(test_auc_distinct_scores),
-		HARNESS_TEST(test_bad_probabilities_and_bins),
-		HARNESS_TEST(test_calibration_by_hand),
-		HARNESS_TEST(test_lift_by_hand_with_shared_ties),
-		HARNESS_TEST(test_lift_more_bins_than_rows),
-		HARNESS_TEST(test_serialize_roundtrip),
-		HARNESS_TEST(test_forged_states),
-		HARNESS_TEST(test_allocation_failure),
-		HARNESS_TEST(test_logloss_and_brier_terms),
-	};
-
-	return cmocka_run_group_tests_name("evaluate", tests, NULL, NULL);
-}
+HARNESS_MAIN("evaluate",
+			 HARNESS_TEST(test_auc_with_ties_by_hand),
+			 HARNESS_TEST(test_auc_undefined_for_one_class),
+			 HARNESS_TEST(test_auc_matches_core_metric_and_merge),
+			 HARNESS_TEST(test_auc_distinct_scores),
+			 HARNESS_TEST(test_bad_probabilities_and_bins),
+			 HARNESS_TEST(test_calibration_by_hand),
+			 HARNESS_TEST(test_lift_by_hand_with_shared_ties),
+			 HARNESS_TEST(test_lift_more_bins_than_rows),
+			 HARNESS_TEST(test_serialize_roundtrip),
+			 HARNESS_TEST(test_forged_states),
+			 HARNESS_TEST(test_allocation_failure),
+			 HARNESS_TEST(test_logloss_and_brier_terms))

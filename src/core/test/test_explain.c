@@ -425,18 +425,11 @@ test_tree_shap_refusals(void **state)
 	assert_int_equal(cm_explain_tree_shap(&m, x, c, &base), CM_ERR_LIMIT);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_logistic_additive),
-		HARNESS_TEST(test_logistic_missing_is_zero),
-		HARNESS_TEST(test_rank_by_magnitude),
-		HARNESS_TEST(test_tree_shap_hand_built),
-		HARNESS_TEST(test_tree_shap_random_trees),
-		HARNESS_TEST(test_tree_shap_trained),
-		HARNESS_TEST(test_tree_shap_refusals),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("explain",
+			 HARNESS_TEST(test_logistic_additive),
+			 HARNESS_TEST(test_logistic_missing_is_zero),
+			 HARNESS_TEST(test_rank_by_magnitude),
+			 HARNESS_TEST(test_tree_shap_hand_built),
+			 HARNESS_TEST(test_tree_shap_random_trees),
+			 HARNESS_TEST(test_tree_shap_trained),
+			 HARNESS_TEST(test_tree_shap_refusals))

@@ -997,30 +997,23 @@ test_weights_equal_duplicated_rows(void **state)
 	free_rows(&bins, &repeated);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_split_gain_by_hand),
-		HARNESS_TEST(test_missing_values_learn_a_direction),
-		HARNESS_TEST(test_learns_a_known_rule),
-		HARNESS_TEST(test_seed_determines_the_model),
-		HARNESS_TEST(test_thread_count_does_not_change_the_model),
-		HARNESS_TEST(test_early_stopping_keeps_the_best),
-		HARNESS_TEST(test_bad_params_and_labels),
-		HARNESS_TEST(test_interrupt_and_allocation_failure),
-		HARNESS_TEST(test_codec_round_trip_and_truncation),
-		HARNESS_TEST(test_mutations_never_crash),
-		HARNESS_TEST(test_forged_trees_are_refused),
-		HARNESS_TEST(test_shared_children_are_refused),
-		HARNESS_TEST(test_prediction_layout_matches_the_trees),
-		HARNESS_TEST(test_scoring_layouts_match_the_trees),
-		HARNESS_TEST(test_categorical_rule_learned_exactly),
-		HARNESS_TEST(test_categorical_model_round_trip),
-		HARNESS_TEST(test_repeated_category_is_corrupt),
-		HARNESS_TEST(test_category_cap),
-		HARNESS_TEST(test_weights_equal_duplicated_rows),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("gbt",
+			 HARNESS_TEST(test_split_gain_by_hand),
+			 HARNESS_TEST(test_missing_values_learn_a_direction),
+			 HARNESS_TEST(test_learns_a_known_rule),
+			 HARNESS_TEST(test_seed_determines_the_model),
+			 HARNESS_TEST(test_thread_count_does_not_change_the_model),
+			 HARNESS_TEST(test_early_stopping_keeps_the_best),
+			 HARNESS_TEST(test_bad_params_and_labels),
+			 HARNESS_TEST(test_interrupt_and_allocation_failure),
+			 HARNESS_TEST(test_codec_round_trip_and_truncation),
+			 HARNESS_TEST(test_mutations_never_crash),
+			 HARNESS_TEST(test_forged_trees_are_refused),
+			 HARNESS_TEST(test_shared_children_are_refused),
+			 HARNESS_TEST(test_prediction_layout_matches_the_trees),
+			 HARNESS_TEST(test_scoring_layouts_match_the_trees),
+			 HARNESS_TEST(test_categorical_rule_learned_exactly),
+			 HARNESS_TEST(test_categorical_model_round_trip),
+			 HARNESS_TEST(test_repeated_category_is_corrupt),
+			 HARNESS_TEST(test_category_cap),
+			 HARNESS_TEST(test_weights_equal_duplicated_rows))

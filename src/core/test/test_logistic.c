@@ -276,22 +276,15 @@ test_progress_after_each_iteration(void **state)
 	cm_dataset_free(&ds);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_recovers_known_coefficients),
-		HARNESS_TEST(test_l2_shrinks),
-		HARNESS_TEST(test_missing_values_take_the_mean),
-		HARNESS_TEST(test_skip_mask_excludes_rows),
-		HARNESS_TEST(test_one_class_is_an_error),
-		HARNESS_TEST(test_bad_label_and_all_missing_feature),
-		HARNESS_TEST(test_interrupt_stops_the_fit),
-		HARNESS_TEST(test_out_of_memory_is_clean),
-		HARNESS_TEST(test_dataset_limit),
-		HARNESS_TEST(test_split_is_seeded),
-		HARNESS_TEST(test_progress_after_each_iteration),
-	};
-
-	return cmocka_run_group_tests_name("logistic", tests, NULL, NULL);
-}
+HARNESS_MAIN("logistic",
+			 HARNESS_TEST(test_recovers_known_coefficients),
+			 HARNESS_TEST(test_l2_shrinks),
+			 HARNESS_TEST(test_missing_values_take_the_mean),
+			 HARNESS_TEST(test_skip_mask_excludes_rows),
+			 HARNESS_TEST(test_one_class_is_an_error),
+			 HARNESS_TEST(test_bad_label_and_all_missing_feature),
+			 HARNESS_TEST(test_interrupt_stops_the_fit),
+			 HARNESS_TEST(test_out_of_memory_is_clean),
+			 HARNESS_TEST(test_dataset_limit),
+			 HARNESS_TEST(test_split_is_seeded),
+			 HARNESS_TEST(test_progress_after_each_iteration))

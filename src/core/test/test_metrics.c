@@ -230,24 +230,17 @@ test_regression_edge_cases(void **state)
 	assert_int_equal(cm_regression_metrics_weighted(NULL, NULL, NULL, 0, &m), CM_ERR_DATA);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_perfect_and_inverted_ranking),
-		HARNESS_TEST(test_ties_count_half),
-		HARNESS_TEST(test_logloss_and_brier),
-		HARNESS_TEST(test_one_class_auc_is_nan),
-		HARNESS_TEST(test_extreme_probabilities_are_clipped),
-		HARNESS_TEST(test_nan_probability_is_an_error),
-		HARNESS_TEST(test_auc_equals_pair_count),
-		HARNESS_TEST(test_empty_is_an_error),
-		HARNESS_TEST(test_allocation_failure),
-		HARNESS_TEST(test_weights_equal_repeated_rows),
-		HARNESS_TEST(test_regression_by_hand),
-		HARNESS_TEST(test_regression_weights_equal_repeated_rows),
-		HARNESS_TEST(test_regression_edge_cases),
-	};
-
-	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
-}
+HARNESS_MAIN("metrics",
+			 HARNESS_TEST(test_perfect_and_inverted_ranking),
+			 HARNESS_TEST(test_ties_count_half),
+			 HARNESS_TEST(test_logloss_and_brier),
+			 HARNESS_TEST(test_one_class_auc_is_nan),
+			 HARNESS_TEST(test_extreme_probabilities_are_clipped),
+			 HARNESS_TEST(test_nan_probability_is_an_error),
+			 HARNESS_TEST(test_auc_equals_pair_count),
+			 HARNESS_TEST(test_empty_is_an_error),
+			 HARNESS_TEST(test_allocation_failure),
+			 HARNESS_TEST(test_weights_equal_repeated_rows),
+			 HARNESS_TEST(test_regression_by_hand),
+			 HARNESS_TEST(test_regression_weights_equal_repeated_rows),
+			 HARNESS_TEST(test_regression_edge_cases))

@@ -221,19 +221,12 @@ test_nonpositive_scale_rejected(void **state)
 	cm_writer_free(&w);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_round_trip_predicts_the_same),
-		HARNESS_TEST(test_every_truncation_is_corrupt),
-		HARNESS_TEST(test_trailing_byte_is_corrupt),
-		HARNESS_TEST(test_mutations_never_crash),
-		HARNESS_TEST(test_forged_header_fields),
-		HARNESS_TEST(test_duplicate_names_rejected),
-		HARNESS_TEST(test_nonfinite_coefficient_rejected),
-		HARNESS_TEST(test_nonpositive_scale_rejected),
-	};
-
-	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
-}
+HARNESS_MAIN("model",
+			 HARNESS_TEST(test_round_trip_predicts_the_same),
+			 HARNESS_TEST(test_every_truncation_is_corrupt),
+			 HARNESS_TEST(test_trailing_byte_is_corrupt),
+			 HARNESS_TEST(test_mutations_never_crash),
+			 HARNESS_TEST(test_forged_header_fields),
+			 HARNESS_TEST(test_duplicate_names_rejected),
+			 HARNESS_TEST(test_nonfinite_coefficient_rejected),
+			 HARNESS_TEST(test_nonpositive_scale_rejected))

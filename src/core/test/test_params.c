@@ -369,19 +369,12 @@ test_threads(void **state)
 	assert_true(cm_gbt_threads(0) >= 1 && cm_gbt_threads(0) <= CM_GBT_MAX_THREADS);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_gbt_docs_match_the_table),
-		HARNESS_TEST(test_logistic_docs_match_the_table),
-		HARNESS_TEST(test_tables_are_consistent),
-		HARNESS_TEST(test_defaults_fill_the_struct),
-		HARNESS_TEST(test_set_number_checks_the_range),
-		HARNESS_TEST(test_choices),
-		HARNESS_TEST(test_checks_name_the_bad_member),
-		HARNESS_TEST(test_threads),
-	};
-
-	return cmocka_run_group_tests_name("params", tests, NULL, NULL);
-}
+HARNESS_MAIN("params",
+			 HARNESS_TEST(test_gbt_docs_match_the_table),
+			 HARNESS_TEST(test_logistic_docs_match_the_table),
+			 HARNESS_TEST(test_tables_are_consistent),
+			 HARNESS_TEST(test_defaults_fill_the_struct),
+			 HARNESS_TEST(test_set_number_checks_the_range),
+			 HARNESS_TEST(test_choices),
+			 HARNESS_TEST(test_checks_name_the_bad_member),
+			 HARNESS_TEST(test_threads))

@@ -89,13 +89,6 @@ test_shares_see_the_callers_memory(void **state)
 	cm_free(values);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_every_share_runs_once),
-		HARNESS_TEST(test_shares_see_the_callers_memory),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("pool",
+			 HARNESS_TEST(test_every_share_runs_once),
+			 HARNESS_TEST(test_shares_see_the_callers_memory))

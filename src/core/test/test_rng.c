@@ -102,17 +102,10 @@ test_jump_gives_a_different_stream(void **state)
 	assert_true(cm_rng_u64(&a) != cm_rng_u64(&b));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_same_seed_same_stream),
-		HARNESS_TEST(test_known_first_value),
-		HARNESS_TEST(test_uniform_moments),
-		HARNESS_TEST(test_below_is_in_range_and_unbiased),
-		HARNESS_TEST(test_normal_moments),
-		HARNESS_TEST(test_jump_gives_a_different_stream),
-	};
-
-	return cmocka_run_group_tests_name("rng", tests, NULL, NULL);
-}
+HARNESS_MAIN("rng",
+			 HARNESS_TEST(test_same_seed_same_stream),
+			 HARNESS_TEST(test_known_first_value),
+			 HARNESS_TEST(test_uniform_moments),
+			 HARNESS_TEST(test_below_is_in_range_and_unbiased),
+			 HARNESS_TEST(test_normal_moments),
+			 HARNESS_TEST(test_jump_gives_a_different_stream))

@@ -401,22 +401,15 @@ test_geoid(void **state)
 	assert_int_equal(cm_geoid_parent("36061", 5, "zip", &len), CM_ERR_INVALID);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_exact_matches_enumeration),
-		HARNESS_TEST(test_known_binomial_quantiles),
-		HARNESS_TEST(test_combine_equals_sequential),
-		HARNESS_TEST(test_rna_close_to_exact),
-		HARNESS_TEST(test_forged_states_rejected),
-		HARNESS_TEST(test_check_p),
-		HARNESS_TEST(test_normal_and_beta),
-		HARNESS_TEST(test_eb_recovers_known_prior),
-		HARNESS_TEST(test_eb_edges),
-		HARNESS_TEST(test_noise_moments),
-		HARNESS_TEST(test_geoid),
-	};
-
-	return cmocka_run_group_tests_name("rollup", tests, NULL, NULL);
-}
+HARNESS_MAIN("rollup",
+			 HARNESS_TEST(test_exact_matches_enumeration),
+			 HARNESS_TEST(test_known_binomial_quantiles),
+			 HARNESS_TEST(test_combine_equals_sequential),
+			 HARNESS_TEST(test_rna_close_to_exact),
+			 HARNESS_TEST(test_forged_states_rejected),
+			 HARNESS_TEST(test_check_p),
+			 HARNESS_TEST(test_normal_and_beta),
+			 HARNESS_TEST(test_eb_recovers_known_prior),
+			 HARNESS_TEST(test_eb_edges),
+			 HARNESS_TEST(test_noise_moments),
+			 HARNESS_TEST(test_geoid))

@@ -101,14 +101,7 @@ test_sampler_is_seeded(void **state)
 		assert_true(cm_beta_sample(&a, 0.7, 3) == cm_beta_sample(&b, 0.7, 3));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_beta_sampler_shapes),
-		HARNESS_TEST(test_gamma_moments),
-		HARNESS_TEST(test_sampler_is_seeded),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("sampling",
+			 HARNESS_TEST(test_beta_sampler_shapes),
+			 HARNESS_TEST(test_gamma_moments),
+			 HARNESS_TEST(test_sampler_is_seeded))

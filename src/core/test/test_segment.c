@@ -42,13 +42,6 @@ test_score100(void **state)
 	assert_int_equal(cm_score100(0.995), 100);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_tiers),
-		HARNESS_TEST(test_score100),
-	};
-
-	return cmocka_run_group_tests_name("segment", tests, NULL, NULL);
-}
+HARNESS_MAIN("segment",
+			 HARNESS_TEST(test_tiers),
+			 HARNESS_TEST(test_score100))

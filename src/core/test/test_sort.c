@@ -97,14 +97,7 @@ test_allocation_failure(void **state)
 	assert_true(v[0] == 1 && v[999] == 1000);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_mixed_values_of_every_size),
-		HARNESS_TEST(test_signed_zeros_and_infinities),
-		HARNESS_TEST(test_allocation_failure),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("sort",
+			 HARNESS_TEST(test_mixed_values_of_every_size),
+			 HARNESS_TEST(test_signed_zeros_and_infinities),
+			 HARNESS_TEST(test_allocation_failure))
