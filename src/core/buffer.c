@@ -173,34 +173,38 @@ get_le(cm_reader *r, uint64_t *v, int nbytes)
 	return CM_OK;
 }
 
-cm_status
-cm_get_u8(cm_reader *r, uint8_t *v)
+/* Read nbytes little-endian bytes into the unsigned integer of that width at v. */
+static cm_status
+get_uint(cm_reader *r, void *v, int nbytes)
 {
 	uint64_t	x;
 
-	CM_TRY(get_le(r, &x, 1));
-	*v = (uint8_t) x;
+	CM_TRY(get_le(r, &x, nbytes));
+	if (nbytes == 1)
+		*(uint8_t *) v = (uint8_t) x;
+	else if (nbytes == 2)
+		*(uint16_t *) v = (uint16_t) x;
+	else
+		*(uint32_t *) v = (uint32_t) x;
 	return CM_OK;
+}
+
+cm_status
+cm_get_u8(cm_reader *r, uint8_t *v)
+{
+	return get_uint(r, v, 1);
 }
 
 cm_status
 cm_get_u16(cm_reader *r, uint16_t *v)
 {
-	uint64_t	x;
-
-	CM_TRY(get_le(r, &x, 2));
-	*v = (uint16_t) x;
-	return CM_OK;
+	return get_uint(r, v, 2);
 }
 
 cm_status
 cm_get_u32(cm_reader *r, uint32_t *v)
 {
-	uint64_t	x;
-
-	CM_TRY(get_le(r, &x, 4));
-	*v = (uint32_t) x;
-	return CM_OK;
+	return get_uint(r, v, 4);
 }
 
 cm_status

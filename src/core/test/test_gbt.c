@@ -30,6 +30,21 @@ free_rows(cm_bins *bins, cm_binned *data)
 	cm_binned_free(data);
 }
 
+/* Bins the rows and fits p to them (the bins go again): the model, with the fit's info. */
+static cm_gbt *
+fit_rows(const double *x, const double *y, size_t n, uint32_t nf, int max_bins,
+		 const cm_gbt_params *p, cm_gbt_info *info)
+{
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt	   *m;
+
+	bin_rows(x, y, n, nf, max_bins, &bins, &data);
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, p, &m, info, NULL), CM_OK);
+	free_rows(&bins, &data);
+	return m;
+}
+
 static cm_gbt_params
 stump_params(void)
 {
@@ -44,6 +59,17 @@ stump_params(void)
 	return p;
 }
 
+/* A stump without L2 (lambda 0) fitted to four rows of one feature. */
+static cm_gbt *
+fit_stump(const double *x, const double *y)
+{
+	cm_gbt_params p = stump_params();
+	cm_gbt_info info;
+
+	p.lambda = 0;
+	return fit_rows(x, y, 4, 1, 256, &p, &info);
+}
+
 /*
  * y = 0, 0, 10, 10 on x = 1..4: base 5, gradients 5, 5, -5, -5, hessians 1.  The cut at 2
  * gives G_L = 10, H_L = 2, G_R = -10, H_R = 2, G = 0: gain = (100/(2+l) + 100/(2+l)) / 2.
@@ -56,16 +82,11 @@ test_split_gain_by_hand(void **state)
 	double		gain,
 				cover,
 				splits;
-	cm_bins		bins;
-	cm_binned	data;
 	cm_gbt_params p = stump_params();
 	cm_gbt_info info;
-	cm_gbt	   *m;
+	cm_gbt	   *m = fit_stump(x, y);
 
 	(void) state;
-	bin_rows(x, y, 4, 1, 256, &bins, &data);
-	p.lambda = 0;
-	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
 	assert_true(m->base_score == 5);
 	assert_int_equal(m->n_nodes, 3);
 	assert_true(m->nodes[0].threshold == 2);
@@ -79,17 +100,16 @@ test_split_gain_by_hand(void **state)
 	cm_gbt_free(m);
 	/* with lambda 1 the gain is 100/3 and leaves shrink to -10/3 and 10/3 */
 	p.lambda = 1;
-	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	m = fit_rows(x, y, 4, 1, 256, &p, &info);
 	cm_gbt_importance(m, &gain, &cover, &splits);
 	assert_true(fabs(gain - 100.0 / 3) < 1e-9);
 	assert_true(fabs(cm_gbt_predict(m, &x[0]) - (5 - 10.0 / 3)) < 1e-9);
 	cm_gbt_free(m);
 	/* gamma above the gain leaves a single leaf */
 	p.gamma = 40;
-	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	m = fit_rows(x, y, 4, 1, 256, &p, &info);
 	assert_int_equal(m->n_nodes, 1);
 	cm_gbt_free(m);
-	free_rows(&bins, &data);
 }
 
 /* Missing values form their own bin and the split learns where they go. */
@@ -99,16 +119,9 @@ test_missing_values_learn_a_direction(void **state)
 	double		x[4] = {1, 2, NAN, NAN},
 				y[4] = {0, 0, 10, 10};
 	double		probe;
-	cm_bins		bins;
-	cm_binned	data;
-	cm_gbt_params p = stump_params();
-	cm_gbt_info info;
-	cm_gbt	   *m;
+	cm_gbt	   *m = fit_stump(x, y);
 
 	(void) state;
-	bin_rows(x, y, 4, 1, 256, &bins, &data);
-	p.lambda = 0;
-	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
 	assert_int_equal(m->nodes[0].default_left, 0);
 	assert_true(m->nodes[0].threshold == DBL_MAX);
 	probe = NAN;
@@ -116,7 +129,6 @@ test_missing_values_learn_a_direction(void **state)
 	probe = 1e6;				/* unseen large value: with the known values */
 	assert_true(fabs(cm_gbt_predict(m, &probe)) < 1e-9);
 	cm_gbt_free(m);
-	free_rows(&bins, &data);
 }
 
 /* y = 1 exactly when x0 > 0.5 and x1 > 0.5; x2 is noise. */
@@ -147,8 +159,6 @@ test_learns_a_known_rule(void **state)
 				gain[3],
 				cover[3],
 				splits[3];
-	cm_bins		bins;
-	cm_binned	data;
 	cm_gbt_params p;
 	cm_gbt_info info;
 	cm_gbt	   *m;
@@ -156,12 +166,11 @@ test_learns_a_known_rule(void **state)
 
 	(void) state;
 	simulate_rule(5000, 3, &x, &y);
-	bin_rows(x, y, 5000, 3, 64, &bins, &data);
 	cm_gbt_default_params(&p);
 	p.trees = 30;
 	p.depth = 2;
 	p.learning_rate = 0.5;
-	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	m = fit_rows(x, y, 5000, 3, 64, &p, &info);
 	assert_int_equal(info.trees_kept, 30);
 	for (int a = 0; a < 20; a++)
 		for (int b = 0; b < 20; b++)
@@ -179,7 +188,6 @@ test_learns_a_known_rule(void **state)
 	assert_true(gain[2] < 0.01 * (gain[0] + gain[1]));
 	assert_true(splits[0] > 0 && splits[1] > 0);
 	cm_gbt_free(m);
-	free_rows(&bins, &data);
 	cm_free(x);
 	cm_free(y);
 }
@@ -195,22 +203,16 @@ encode_body(const cm_gbt *m, cm_writer *w)
 static cm_gbt *
 fit_rule(uint64_t seed, double subsample, double colsample, double **x, double **y)
 {
-	cm_bins		bins;
-	cm_binned	data;
 	cm_gbt_params p;
 	cm_gbt_info info;
-	cm_gbt	   *m;
 
 	simulate_rule(2000, 5, x, y);
-	bin_rows(*x, *y, 2000, 3, 256, &bins, &data);
 	cm_gbt_default_params(&p);
 	p.trees = 10;
 	p.seed = seed;
 	p.subsample = subsample;
 	p.colsample = colsample;
-	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
-	free_rows(&bins, &data);
-	return m;
+	return fit_rows(*x, *y, 2000, 3, 256, &p, &info);
 }
 
 static void
@@ -662,8 +664,6 @@ deep_model(int depth, double **x, double **y)
 {
 	const char *names[3] = {"a", "b", "noise"};
 	uint8_t		types[3] = {0, 0, 0};
-	cm_bins		bins;
-	cm_binned	data;
 	cm_gbt_params p;
 	cm_gbt_info info;
 	cm_gbt	   *m;
@@ -672,14 +672,12 @@ deep_model(int depth, double **x, double **y)
 	simulate_rule(2000, 11, x, y);
 	for (size_t i = 0; i < 2000; i++)
 		(*y)[i] = (*x)[i * 3] * (*x)[i * 3 + 1] + 0.1 * (*x)[i * 3 + 2];
-	bin_rows(*x, *y, 2000, 3, 256, &bins, &data);
 	cm_gbt_default_params(&p);
 	p.objective = CM_GBT_REGRESSION;
 	p.trees = 2 * CM_FOREST_INTERLEAVE + 5;
 	p.depth = depth;
 	p.min_child_weight = 20;
-	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
-	free_rows(&bins, &data);
+	m = fit_rows(*x, *y, 2000, 3, 256, &p, &info);
 	assert_int_equal(cm_model_create(CM_ALGORITHM_GBT, 3, names, types, "{}", m, &model), CM_OK);
 	return model;
 }

@@ -79,6 +79,17 @@ test_l2_shrinks(void **state)
 	cm_dataset_free(&ds);
 }
 
+/* Fits n rows of one feature with the default parameters (the tests that need no fit info). */
+static cm_status
+fit_one_feature(const double *x, const double *y, size_t n, cm_logistic **m)
+{
+	cm_logistic_params params;
+	cm_logistic_info info;
+
+	cm_logistic_default_params(&params);
+	return cm_logistic_fit(x, y, n, 1, NULL, &params, m, &info);
+}
+
 static void
 test_missing_values_take_the_mean(void **state)
 {
@@ -87,12 +98,9 @@ test_missing_values_take_the_mean(void **state)
 	double		missing = NAN;
 	double		at_mean;
 	cm_logistic *m;
-	cm_logistic_info info;
-	cm_logistic_params params;
 
 	(void) state;
-	cm_logistic_default_params(&params);
-	assert_int_equal(cm_logistic_fit(x, y, 8, 1, NULL, &params, &m, &info), CM_OK);
+	assert_int_equal(fit_one_feature(x, y, 8, &m), CM_OK);
 	at_mean = m->mean[0];
 	assert_true(fabs(cm_logistic_predict(m, &missing) - cm_logistic_predict(m, &at_mean)) < 1e-15);
 	assert_true(cm_logistic_predict(m, &x[7]) > cm_logistic_predict(m, &x[0]));
@@ -123,12 +131,9 @@ test_one_class_is_an_error(void **state)
 	double		x[3] = {1, 2, 3};
 	double		y[3] = {1, 1, 1};
 	cm_logistic *m;
-	cm_logistic_info info;
-	cm_logistic_params params;
 
 	(void) state;
-	cm_logistic_default_params(&params);
-	assert_int_equal(cm_logistic_fit(x, y, 3, 1, NULL, &params, &m, &info), CM_ERR_DATA);
+	assert_int_equal(fit_one_feature(x, y, 3, &m), CM_ERR_DATA);
 	assert_null(m);
 	assert_non_null(strstr(cm_last_error(), "one class"));
 }
@@ -141,13 +146,10 @@ test_bad_label_and_all_missing_feature(void **state)
 	double		xm[3] = {NAN, NAN, NAN};
 	double		y2[3] = {0, 1, 1};
 	cm_logistic *m;
-	cm_logistic_info info;
-	cm_logistic_params params;
 
 	(void) state;
-	cm_logistic_default_params(&params);
-	assert_int_equal(cm_logistic_fit(x, y, 3, 1, NULL, &params, &m, &info), CM_ERR_DATA);
-	assert_int_equal(cm_logistic_fit(xm, y2, 3, 1, NULL, &params, &m, &info), CM_ERR_DATA);
+	assert_int_equal(fit_one_feature(x, y, 3, &m), CM_ERR_DATA);
+	assert_int_equal(fit_one_feature(xm, y2, 3, &m), CM_ERR_DATA);
 	assert_non_null(strstr(cm_last_error(), "no non-missing"));
 }
 

@@ -32,26 +32,49 @@ test_known_first_value(void **state)
 	assert_true(first == UINT64_C(0x99EC5F36CB75F2B4));
 }
 
-static void
-test_uniform_moments(void **state)
+/* The mean, the mean square and the range of N_DRAWS values of a seeded stream. */
+#define N_DRAWS 200000
+
+typedef struct sample_moments
+{
+	double		mean;
+	double		meansq;
+	double		min;
+	double		max;
+} sample_moments;
+
+static sample_moments
+draw_moments(double (*draw) (cm_rng *), uint64_t seed)
 {
 	cm_rng		a;
 	double		sum = 0,
 				sumsq = 0;
-	int			n = 200000;
+	sample_moments m = {.min = INFINITY, .max = -INFINITY};
+
+	cm_rng_seed(&a, seed);
+	for (int i = 0; i < N_DRAWS; i++)
+	{
+		double		v = draw(&a);
+
+		sum += v;
+		sumsq += v * v;
+		m.min = fmin(m.min, v);
+		m.max = fmax(m.max, v);
+	}
+	m.mean = sum / N_DRAWS;
+	m.meansq = sumsq / N_DRAWS;
+	return m;
+}
+
+static void
+test_uniform_moments(void **state)
+{
+	sample_moments m = draw_moments(cm_rng_uniform, 7);
 
 	(void) state;
-	cm_rng_seed(&a, 7);
-	for (int i = 0; i < n; i++)
-	{
-		double		u = cm_rng_uniform(&a);
-
-		assert_true(u >= 0.0 && u < 1.0);
-		sum += u;
-		sumsq += u * u;
-	}
-	assert_true(fabs(sum / n - 0.5) < 0.005);
-	assert_true(fabs(sumsq / n - sum * sum / n / n - 1.0 / 12) < 0.002);
+	assert_true(m.min >= 0.0 && m.max < 1.0);
+	assert_true(fabs(m.mean - 0.5) < 0.005);
+	assert_true(fabs(m.meansq - m.mean * m.mean - 1.0 / 12) < 0.002);
 }
 
 static void
@@ -71,22 +94,11 @@ test_below_is_in_range_and_unbiased(void **state)
 static void
 test_normal_moments(void **state)
 {
-	cm_rng		a;
-	double		sum = 0,
-				sumsq = 0;
-	int			n = 200000;
+	sample_moments m = draw_moments(cm_rng_normal, 11);
 
 	(void) state;
-	cm_rng_seed(&a, 11);
-	for (int i = 0; i < n; i++)
-	{
-		double		z = cm_rng_normal(&a);
-
-		sum += z;
-		sumsq += z * z;
-	}
-	assert_true(fabs(sum / n) < 0.01);
-	assert_true(fabs(sumsq / n - 1.0) < 0.02);
+	assert_true(fabs(m.mean) < 0.01);
+	assert_true(fabs(m.meansq - 1.0) < 0.02);
 }
 
 static void
