@@ -118,7 +118,6 @@ score_dist_serialize(PG_FUNCTION_ARGS)
 {
 	cm_score_dist *dist;
 	cm_writer	w;
-	bytea	   *out;
 
 	(void) cm_pg_aggregate_context(fcinfo, "score_dist_serialize");
 	dist = (cm_score_dist *) PG_GETARG_POINTER(0);
@@ -130,11 +129,7 @@ score_dist_serialize(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many distinct scores for a parallel aggregate state"),
 				 errhint("Round the scores, or SET max_parallel_workers_per_gather = 0.")));
-	out = palloc(VARHDRSZ + w.len);
-	SET_VARSIZE(out, VARHDRSZ + w.len);
-	memcpy(VARDATA(out), w.data, w.len);
-	cm_writer_free(&w);
-	PG_RETURN_BYTEA_P(out);
+	PG_RETURN_BYTEA_P(cm_pg_writer_to_bytea(&w));
 }
 
 /* Validates every byte (cm_reader): a forged state is an error, never a crash. */

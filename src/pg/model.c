@@ -22,6 +22,7 @@
 #include "campaign.h"
 #include "features.h"
 #include "status.h"
+#include "utils.h"
 #include "../core/buffer.h"
 
 uint64		cm_pg_model_store_generation = 1;
@@ -166,7 +167,6 @@ static bytea *
 encode_model(const cm_model *model)
 {
 	cm_writer	w;
-	bytea	   *result;
 
 	cm_writer_init(&w);
 	cm_model_encode(model, &w);
@@ -175,11 +175,7 @@ encode_model(const cm_model *model)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("serialized model of %zu bytes is too large", w.len)));
-	result = palloc(w.len + VARHDRSZ);
-	SET_VARSIZE(result, w.len + VARHDRSZ);
-	memcpy(VARDATA(result), w.data, w.len);
-	cm_writer_free(&w);
-	return result;
+	return cm_pg_writer_to_bytea(&w);
 }
 
 /* Serialize versions of one name: concurrent trainers get distinct version numbers. */

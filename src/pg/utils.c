@@ -1,12 +1,13 @@
 /*
  * utils.c - small helpers every kind of glue function uses: the materialized result set of a
- * set-returning function, the memory context of an aggregate.
+ * set-returning function, the memory context of an aggregate, serialized bytes as a bytea.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
 #include "utils.h"
@@ -47,4 +48,20 @@ cm_pg_aggregate_context(FunctionCallInfo fcinfo, const char *function_name)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s called in non-aggregate context", function_name)));
 	return aggcontext;
+}
+
+bytea *
+cm_pg_writer_to_bytea(cm_writer *w)
+{
+	bytea	   *out;
+
+	if (w->len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("serialized value of %zu bytes is too large", w->len)));
+	out = palloc(VARHDRSZ + w->len);
+	SET_VARSIZE(out, VARHDRSZ + w->len);
+	memcpy(VARDATA(out), w->data, w->len);
+	cm_writer_free(w);
+	return out;
 }

@@ -409,17 +409,12 @@ walk_state_serialize(PG_FUNCTION_ARGS)
 {
 	point_set  *p = (point_set *) PG_GETARG_POINTER(0);
 	cm_writer	w;
-	bytea	   *out;
 
 	(void) cm_pg_aggregate_context(fcinfo, "walk_state_serialize");
 	cm_writer_init(&w);
 	cm_walk_state_encode(p, &w);
 	CM_PG_CHECK(w.status, "could not serialize a walk list state");
-	out = palloc(VARHDRSZ + w.len);
-	SET_VARSIZE(out, VARHDRSZ + w.len);
-	memcpy(VARDATA(out), w.data, w.len);
-	cm_writer_free(&w);
-	PG_RETURN_BYTEA_P(out);
+	PG_RETURN_BYTEA_P(cm_pg_writer_to_bytea(&w));
 }
 
 PG_FUNCTION_INFO_V1(walk_state_deserialize);
