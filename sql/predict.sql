@@ -1,6 +1,10 @@
 -- predict: scoring rows by name, by id and from arrays; deploy and cache refresh; bad input.
 \set SHOW_CONTEXT never
 \i sql/include/sqlstate_of.sql
+CREATE FUNCTION pg_temp.explain_lines(statement text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || statement;
+END $$;
 
 CREATE TABLE predict_voters AS
 SELECT i AS id,
@@ -88,6 +92,27 @@ SELECT pg_temp.sqlstate_of(format($$SELECT campaign.predict(%s::bigint, ARRAY[1,
 SELECT pg_temp.sqlstate_of(format($$SELECT campaign.predict(%s::bigint, ARRAY[[1, 2], [3, 4]]::float8[])$$, :v1_id));
 SELECT pg_temp.sqlstate_of(format($$SELECT campaign.predict(%s::bigint, ARRAY['NaN', 1]::float8[])$$, :v1_id));
 SELECT pg_temp.sqlstate_of(format($$SELECT campaign.predict(%s::bigint, NULL::float8[])$$, :v1_id));
+
+-- The carried forms (what a Citus coordinator sends its shards): the model's bytes as an
+-- argument give the same scores bit for bit, need no model store, and validate the bytes.
+SELECT bool_and(float8send(campaign.predict('p_model', v)) =
+                float8send(campaign.predict('p_model', (SELECT model FROM campaign.models WHERE id = :v2_id), v)))
+       AS carried_identical,
+       count(*) AS rows
+FROM predict_voters v;
+SELECT float8send(campaign.predict('p_model', ARRAY[40]::float8[])) =
+       float8send(campaign.predict('p_model', campaign.export_model('p_model'), ARRAY[40]::float8[]))
+       AS carried_array_identical;
+-- bytes from a column (not a constant) are compared row by row: two models in one scan
+SELECT count(DISTINCT round(campaign.predict(m.name, m.model, v)::numeric, 12)) AS two_models
+FROM predict_voters v, campaign.models m
+WHERE m.name = 'p_model' AND m.id IN (:v1_id, :v2_id) AND v.age = 40 AND v.voted_2020;
+SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('p_model', NULL::bytea, v) FROM predict_voters v$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('p_model', '\x434d504d0200'::bytea, v) FROM predict_voters v$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('forged', '\xdeadbeef'::bytea, ARRAY[1]::float8[])$$);
+-- without Citus the calls are left as they are (nothing is carried)
+SELECT bool_or(line LIKE '%campaign.predict(''p_model''::text, v.*)%') AS left_as_is
+FROM (SELECT * FROM pg_temp.explain_lines('SELECT campaign.predict(''p_model'', v) FROM predict_voters v')) e(line);
 
 -- Reading models needs SELECT on the model store.
 CREATE ROLE campaign_test_scorer;

@@ -53,4 +53,5 @@ _PG_init(void)
 #endif
 	cm_pg_model_store_init();
 	cm_pg_progress_init();
+	cm_pg_scale_out_init();
 }

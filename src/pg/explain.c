@@ -3,7 +3,8 @@
  *
  * The model and the record's features come from predict.c (same cache, same checks); the
  * contributions from src/core/explain.c.  explain() returns its rows in materialize mode so
- * fn_extra stays free for the model cache.
+ * fn_extra stays free for the model cache.  Each has a carried form (the model's bytes as an
+ * argument after its name) that Citus shards run (scale_out.c).
  */
 #include "postgres.h"
 
@@ -34,11 +35,11 @@ typedef struct explanation
 } explanation;
 
 static void
-explain_row(FunctionCallInfo fcinfo, explanation *e)
+explain_row(FunctionCallInfo fcinfo, cm_pg_model_source source, explanation *e)
 {
 	const double *x;
 
-	e->model = cm_pg_model_and_record(fcinfo, &x, &e->model_name);
+	e->model = cm_pg_model_and_record(fcinfo, source, &x, &e->model_name);
 	if (!cm_explain_supported(e->model))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -60,21 +61,34 @@ put_row(Tuplestorestate *store, TupleDesc desc, const char *feature, double cont
 	tuplestore_putvalues(store, desc, values, nulls);
 }
 
-PG_FUNCTION_INFO_V1(explain_by_name);
-
-Datum
-explain_by_name(PG_FUNCTION_ARGS)
+static Datum
+explain_common(FunctionCallInfo fcinfo, cm_pg_model_source source)
 {
 	explanation e;
 	TupleDesc	desc;
 	Tuplestorestate *store;
 
-	explain_row(fcinfo, &e);
+	explain_row(fcinfo, source, &e);
 	store = cm_pg_begin_rows(fcinfo, &desc);
 	put_row(store, desc, BASE_LABEL, e.base);
 	for (uint32 j = 0; j < e.model->n_features; j++)
 		put_row(store, desc, e.model->feature_names[j], e.contrib[j]);
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(explain_by_name);
+PG_FUNCTION_INFO_V1(explain_carried);
+
+Datum
+explain_by_name(PG_FUNCTION_ARGS)
+{
+	return explain_common(fcinfo, CM_PG_MODEL_BY_NAME);
+}
+
+Datum
+explain_carried(PG_FUNCTION_ARGS)
+{
+	return explain_common(fcinfo, CM_PG_MODEL_CARRIED);
 }
 
 static void
@@ -83,11 +97,9 @@ append_number(StringInfo buf, double v)
 	appendStringInfoString(buf, float8out_internal(v));
 }
 
-PG_FUNCTION_INFO_V1(explain_top_by_name);
-
 /* {"base": b, "output": raw, "top": [{"feature": f, "contribution": c}, ...]} */
-Datum
-explain_top_by_name(PG_FUNCTION_ARGS)
+static Datum
+explain_top_common(FunctionCallInfo fcinfo, cm_pg_model_source source, int k_arg)
 {
 	explanation e;
 	StringInfoData buf;
@@ -95,16 +107,16 @@ explain_top_by_name(PG_FUNCTION_ARGS)
 	double		output;
 	int32		k;
 
-	if (PG_ARGISNULL(2))
+	if (PG_ARGISNULL(k_arg))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("k must not be null")));
-	k = PG_GETARG_INT32(2);
+	k = PG_GETARG_INT32(k_arg);
 	if (k <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k must be positive, not %d", k)));
-	explain_row(fcinfo, &e);
+	explain_row(fcinfo, source, &e);
 	order = palloc(sizeof(uint32) * e.model->n_features);
 	cm_explain_rank(e.contrib, e.model->n_features, order);
 	output = e.base;
@@ -126,4 +138,19 @@ explain_top_by_name(PG_FUNCTION_ARGS)
 	}
 	appendStringInfoString(&buf, "]}");
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+PG_FUNCTION_INFO_V1(explain_top_by_name);
+PG_FUNCTION_INFO_V1(explain_top_carried);
+
+Datum
+explain_top_by_name(PG_FUNCTION_ARGS)
+{
+	return explain_top_common(fcinfo, CM_PG_MODEL_BY_NAME, 2);
+}
+
+Datum
+explain_top_carried(PG_FUNCTION_ARGS)
+{
+	return explain_top_common(fcinfo, CM_PG_MODEL_CARRIED, 3);
 }

@@ -6,6 +6,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "commands/extension.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
@@ -88,11 +89,33 @@ decode_stored(bytea *bytes, const char *what)
 }
 
 /*
- * Run a read-only lookup of one model row (id, version, model, name) and decode it in the caller's
- * context.  Read-only SPI uses the caller's snapshot, so one query sees one model version.
+ * Whether this database has Citus: then models live in the coordinator's store and scoring
+ * calls carry them to the shards (scale_out.c).
+ */
+bool
+cm_pg_citus_installed(void)
+{
+	return OidIsValid(get_extension_oid("citus", true));
+}
+
+const char *
+cm_pg_missing_model_hint(void)
+{
+	if (cm_pg_citus_installed())
+		return "On Citus, models live in the coordinator's campaign.models: score from the coordinator, "
+			"with campaign in its shared_preload_libraries and the model named by a constant, "
+			"and it carries the model to the shards (docs/scale-out.md).";
+	return "Train one with campaign.train() or list them in campaign.model_catalog.";
+}
+
+/*
+ * Run a read-only lookup of one model row (id, version, model, name) into the caller's context:
+ * the model decoded, or (decode false) its bytes as stored.  Read-only SPI uses the caller's
+ * snapshot, so one query sees one model version.
  */
 static bool
-load_model(const char *sql, Oid argtype, Datum arg, cm_pg_stored_model *out, const char *what)
+load_model(const char *sql, Oid argtype, Datum arg, cm_pg_stored_model *out, const char *what,
+		   bool decode)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	bool		found;
@@ -107,45 +130,73 @@ load_model(const char *sql, Oid argtype, Datum arg, cm_pg_stored_model *out, con
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
 		MemoryContext spi = MemoryContextSwitchTo(caller);
+		bytea	   *bytes = DatumGetByteaPP(SPI_getbinval(tuple, desc, 3, &isnull));
 
 		out->id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 		out->version = DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
 		out->name = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &isnull));
-		out->model = decode_stored(DatumGetByteaPP(SPI_getbinval(tuple, desc, 3, &isnull)), what);
+		out->model = decode ? decode_stored(bytes, what) : NULL;
+		out->bytes = decode ? NULL : DatumGetByteaPCopy(PointerGetDatum(bytes));
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_finish();
 	return found;
 }
 
-void
-cm_pg_load_model_by_name(const char *name, cm_pg_stored_model *out)
+/* The model predict uses for name: the deployed version, else the newest. */
+static void
+lookup_by_name(const char *name, cm_pg_stored_model *out, bool decode)
 {
 	char	   *what = psprintf("model \"%s\"", name);
 
 	if (!load_model("SELECT id, version, model, name FROM campaign.models"
 					" WHERE name OPERATOR(pg_catalog.=) $1"
 					" ORDER BY deployed DESC, version DESC LIMIT 1",
-					TEXTOID, CStringGetTextDatum(name), out, what))
+					TEXTOID, CStringGetTextDatum(name), out, what, decode))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" does not exist", name),
-				 errhint("Train one with campaign.train() or list them in campaign.model_catalog.")));
+				 errhint("%s", cm_pg_missing_model_hint())));
 	pfree(what);
 }
 
-void
-cm_pg_load_model_by_id(int64 id, cm_pg_stored_model *out)
+static void
+lookup_by_id(int64 id, cm_pg_stored_model *out, bool decode)
 {
 	char	   *what = psprintf("model id " INT64_FORMAT, id);
 
 	if (!load_model("SELECT id, version, model, name FROM campaign.models"
 					" WHERE id OPERATOR(pg_catalog.=) $1",
-					INT8OID, Int64GetDatum(id), out, what))
+					INT8OID, Int64GetDatum(id), out, what, decode))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("model id " INT64_FORMAT " does not exist", id)));
+				 errmsg("model id " INT64_FORMAT " does not exist", id),
+				 errhint("%s", cm_pg_missing_model_hint())));
 	pfree(what);
+}
+
+void
+cm_pg_load_model_by_name(const char *name, cm_pg_stored_model *out)
+{
+	lookup_by_name(name, out, true);
+}
+
+void
+cm_pg_load_model_by_id(int64 id, cm_pg_stored_model *out)
+{
+	lookup_by_id(id, out, true);
+}
+
+void
+cm_pg_fetch_model_bytes_by_name(const char *name, cm_pg_stored_model *out)
+{
+	lookup_by_name(name, out, false);
+}
+
+void
+cm_pg_fetch_model_bytes_by_id(int64 id, cm_pg_stored_model *out)
+{
+	lookup_by_id(id, out, false);
 }
 
 /* Text array datum of the model's feature names, or of their type names. */

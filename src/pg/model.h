@@ -14,11 +14,22 @@ typedef struct cm_pg_stored_model
 	int32		version;
 	char	   *name;
 	cm_model   *model;			/* decoded, allocated in the caller's memory context */
+	bytea	   *bytes;			/* or the bytes as stored (the fetch functions) */
 } cm_pg_stored_model;
 
 /* Load the model predict uses for name (deployed version, else newest); errors if none. */
 void		cm_pg_load_model_by_name(const char *name, cm_pg_stored_model *out);
 void		cm_pg_load_model_by_id(int64 id, cm_pg_stored_model *out);
+
+/* The same rows with their bytes as stored, not decoded (for carrying them to Citus shards). */
+void		cm_pg_fetch_model_bytes_by_name(const char *name, cm_pg_stored_model *out);
+void		cm_pg_fetch_model_bytes_by_id(int64 id, cm_pg_stored_model *out);
+
+/* Whether this database has the citus extension. */
+bool		cm_pg_citus_installed(void);
+
+/* The hint of "model ... does not exist": where models come from, and on Citus where they live. */
+const char *cm_pg_missing_model_hint(void);
 
 /* Bumped whenever campaign.models changes (relcache callback); caches compare it. */
 extern uint64 cm_pg_model_store_generation;

@@ -6,6 +6,11 @@
  * changes or when the model store generation moves (any change to campaign.models); the
  * lookup runs in the caller's snapshot, so one query never mixes two versions, even when the
  * cache is refreshed mid-query (sql/isolation/deploy_during_scoring.spec).
+ *
+ * The carried forms (model text, model_bytes bytea, ...) take the model's bytes as an argument
+ * instead: the coordinator of a Citus cluster rewrites the calls into them (scale_out.c), so the
+ * shards score with the coordinator's model without a store of their own.  A constant argument
+ * is decoded once per call site; any other is compared with the cached bytes row by row.
  */
 #include "postgres.h"
 
@@ -26,14 +31,16 @@
 #include "predict.h"
 #include "features.h"
 #include "model.h"
+#include "status.h"
 
 typedef struct predict_cache
 {
 	/* which model */
 	uint64		generation;
-	bool		by_id;
+	cm_pg_model_source source;
 	int64		model_id;
 	char	   *model_name;
+	bytea	   *carried;		/* CM_PG_MODEL_CARRIED: the bytes decoded */
 	cm_pg_stored_model stored;
 	MemoryContext model_cxt;	/* holds stored.model and model_name */
 	double	   *x;				/* one row of features in model order */
@@ -62,9 +69,49 @@ get_cache(FunctionCallInfo fcinfo)
 	return cache;
 }
 
-/* Make sure cache->stored is the model named by the call's first argument. */
+/* Whether the cached model is the one the call's arguments name. */
+static bool
+cached_model_matches(FunctionCallInfo fcinfo, const predict_cache *cache, cm_pg_model_source source,
+					 const char *name, int64 id)
+{
+	bytea	   *bytes;
+
+	if (cache->stored.model == NULL || cache->source != source)
+		return false;
+	if (source == CM_PG_MODEL_BY_ID)
+		return cache->generation == cm_pg_model_store_generation && cache->model_id == id;
+	if (strcmp(cache->model_name, name) != 0)
+		return false;
+	if (source == CM_PG_MODEL_BY_NAME)
+		return cache->generation == cm_pg_model_store_generation;
+	/* carried bytes do not depend on the store; a constant cannot change within the query */
+	if (get_fn_expr_arg_stable(fcinfo->flinfo, 1))
+		return true;
+	bytes = PG_GETARG_BYTEA_PP(1);
+	return VARSIZE_ANY_EXHDR(bytes) == VARSIZE_ANY_EXHDR(cache->carried) &&
+		memcmp(VARDATA_ANY(bytes), VARDATA_ANY(cache->carried), VARSIZE_ANY_EXHDR(bytes)) == 0;
+}
+
+/* Decode the bytes of argument 1 (the carried form) into cache->stored. */
 static void
-ensure_model(FunctionCallInfo fcinfo, predict_cache *cache, bool by_id)
+decode_carried(FunctionCallInfo fcinfo, predict_cache *cache, const char *name)
+{
+	bytea	   *bytes;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model_bytes must not be null")));
+	bytes = PG_GETARG_BYTEA_P_COPY(1);
+	cache->carried = bytes;
+	cache->stored.name = pstrdup(name);
+	CM_PG_CHECK(cm_model_decode(VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ, &cache->stored.model),
+				psprintf("model \"%s\"", name));
+}
+
+/* Make sure cache->stored is the model named by the call's first argument(s). */
+static void
+ensure_model(FunctionCallInfo fcinfo, predict_cache *cache, cm_pg_model_source source)
 {
 	MemoryContext old;
 	char	   *name = NULL;
@@ -74,13 +121,11 @@ ensure_model(FunctionCallInfo fcinfo, predict_cache *cache, bool by_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("model must not be null")));
-	if (by_id)
+	if (source == CM_PG_MODEL_BY_ID)
 		id = PG_GETARG_INT64(0);
 	else
 		name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (cache->stored.model != NULL && cache->generation == cm_pg_model_store_generation &&
-		cache->by_id == by_id &&
-		(by_id ? cache->model_id == id : strcmp(cache->model_name, name) == 0))
+	if (cached_model_matches(fcinfo, cache, source, name, id))
 		return;
 
 	MemoryContextReset(cache->model_cxt);
@@ -88,13 +133,15 @@ ensure_model(FunctionCallInfo fcinfo, predict_cache *cache, bool by_id)
 	cache->rec_type = InvalidOid;	/* the mapping depends on the model's features */
 	cache->generation = cm_pg_model_store_generation;
 	old = MemoryContextSwitchTo(cache->model_cxt);
-	cache->by_id = by_id;
+	cache->source = source;
 	cache->model_id = id;
 	cache->model_name = name ? pstrdup(name) : NULL;
-	if (by_id)
+	if (source == CM_PG_MODEL_BY_ID)
 		cm_pg_load_model_by_id(id, &cache->stored);
-	else
+	else if (source == CM_PG_MODEL_BY_NAME)
 		cm_pg_load_model_by_name(name, &cache->stored);
+	else
+		decode_carried(fcinfo, cache, name);
 	cache->x = palloc(sizeof(double) * cache->stored.model->n_features);
 	MemoryContextSwitchTo(old);
 }
@@ -177,20 +224,20 @@ category_value(const predict_cache *cache, uint32 j, Datum value)
 	return k < 0 ? NAN : (double) k;
 }
 
-/* Fill cache->x from a record argument. */
+/* Fill cache->x from record argument arg. */
 static void
-record_features(FunctionCallInfo fcinfo, predict_cache *cache)
+record_features(FunctionCallInfo fcinfo, predict_cache *cache, int arg)
 {
 	HeapTupleHeader rec;
 	HeapTupleData tuple;
 	const cm_model *model = cache->stored.model;
 
-	if (PG_ARGISNULL(1))
+	if (PG_ARGISNULL(arg))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("features record must not be null"),
 				 errhint("Pass a row, e.g. campaign.predict('model', v) FROM voters v.")));
-	rec = PG_GETARG_HEAPTUPLEHEADER(1);
+	rec = PG_GETARG_HEAPTUPLEHEADER(arg);
 	if (cache->rec_type != HeapTupleHeaderGetTypeId(rec) ||
 		cache->rec_typmod != HeapTupleHeaderGetTypMod(rec))
 		map_record(cache, HeapTupleHeaderGetTypeId(rec), HeapTupleHeaderGetTypMod(rec));
@@ -219,9 +266,9 @@ record_features(FunctionCallInfo fcinfo, predict_cache *cache)
 	ExecClearTuple(cache->slot);
 }
 
-/* Fill cache->x from a float8[] argument in the model's feature order. */
+/* Fill cache->x from float8[] argument arg, in the model's feature order. */
 static void
-array_features(FunctionCallInfo fcinfo, predict_cache *cache)
+array_features(FunctionCallInfo fcinfo, predict_cache *cache, int arg)
 {
 	ArrayType  *arr;
 	Datum	   *items;
@@ -229,11 +276,11 @@ array_features(FunctionCallInfo fcinfo, predict_cache *cache)
 	int			n;
 	const cm_model *model = cache->stored.model;
 
-	if (PG_ARGISNULL(1))
+	if (PG_ARGISNULL(arg))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("features array must not be null")));
-	arr = PG_GETARG_ARRAYTYPE_P(1);
+	arr = PG_GETARG_ARRAYTYPE_P(arg);
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -261,30 +308,38 @@ array_features(FunctionCallInfo fcinfo, predict_cache *cache)
 	pfree(nulls);
 }
 
+/* The argument the features come in: after the model's name and, carried, its bytes. */
+static int
+features_arg(cm_pg_model_source source)
+{
+	return source == CM_PG_MODEL_CARRIED ? 2 : 1;
+}
+
 static Datum
-predict_common(FunctionCallInfo fcinfo, bool by_id, bool from_array)
+predict_common(FunctionCallInfo fcinfo, cm_pg_model_source source, bool from_array)
 {
 	predict_cache *cache = get_cache(fcinfo);
 
-	ensure_model(fcinfo, cache, by_id);
+	ensure_model(fcinfo, cache, source);
 	if (from_array)
-		array_features(fcinfo, cache);
+		array_features(fcinfo, cache, features_arg(source));
 	else
-		record_features(fcinfo, cache);
+		record_features(fcinfo, cache, features_arg(source));
 	PG_RETURN_FLOAT8(cm_model_predict(cache->stored.model, cache->x));
 }
 
 /*
- * Shared with explain.c: the model named by text argument 0 and the features of record
- * argument 1, with predict's caching and checks.  Uses fn_extra.
+ * Shared with explain.c: the model of the call's first argument(s) and the features of the
+ * record argument after them, with predict's caching and checks.  Uses fn_extra.
  */
 const cm_model *
-cm_pg_model_and_record(FunctionCallInfo fcinfo, const double **x, const char **model_name)
+cm_pg_model_and_record(FunctionCallInfo fcinfo, cm_pg_model_source source, const double **x,
+					   const char **model_name)
 {
 	predict_cache *cache = get_cache(fcinfo);
 
-	ensure_model(fcinfo, cache, false);
-	record_features(fcinfo, cache);
+	ensure_model(fcinfo, cache, source);
+	record_features(fcinfo, cache, features_arg(source));
 	*x = cache->x;
 	*model_name = model_label(cache);
 	return cache->stored.model;
@@ -292,29 +347,43 @@ cm_pg_model_and_record(FunctionCallInfo fcinfo, const double **x, const char **m
 
 PG_FUNCTION_INFO_V1(predict_by_name);
 PG_FUNCTION_INFO_V1(predict_by_id);
+PG_FUNCTION_INFO_V1(predict_carried);
 PG_FUNCTION_INFO_V1(predict_array_by_name);
 PG_FUNCTION_INFO_V1(predict_array_by_id);
+PG_FUNCTION_INFO_V1(predict_array_carried);
 
 Datum
 predict_by_name(PG_FUNCTION_ARGS)
 {
-	return predict_common(fcinfo, false, false);
+	return predict_common(fcinfo, CM_PG_MODEL_BY_NAME, false);
 }
 
 Datum
 predict_by_id(PG_FUNCTION_ARGS)
 {
-	return predict_common(fcinfo, true, false);
+	return predict_common(fcinfo, CM_PG_MODEL_BY_ID, false);
+}
+
+Datum
+predict_carried(PG_FUNCTION_ARGS)
+{
+	return predict_common(fcinfo, CM_PG_MODEL_CARRIED, false);
 }
 
 Datum
 predict_array_by_name(PG_FUNCTION_ARGS)
 {
-	return predict_common(fcinfo, false, true);
+	return predict_common(fcinfo, CM_PG_MODEL_BY_NAME, true);
 }
 
 Datum
 predict_array_by_id(PG_FUNCTION_ARGS)
 {
-	return predict_common(fcinfo, true, true);
+	return predict_common(fcinfo, CM_PG_MODEL_BY_ID, true);
+}
+
+Datum
+predict_array_carried(PG_FUNCTION_ARGS)
+{
+	return predict_common(fcinfo, CM_PG_MODEL_CARRIED, true);
 }

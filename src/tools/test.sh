@@ -2,12 +2,14 @@
 # test.sh - `make test`: dependencies, build, unit tests (plain, ASan+UBSan, and TSan for the
 # threaded code), then against a
 # throwaway cluster that is removed afterwards: the pg_regress and isolation suites, the
-# data-safety checks, training progress on a second cluster with campaign preloaded, copies of
+# data-safety checks, training progress on a second cluster with campaign preloaded, the Citus
+# suite on a coordinator and two workers (when Citus is installed), copies of
 # the checkout run from an unreadable parent, a missing locale and another user, the
 # dashboard reflection test and the SQL examples of the docs.  Ends with one
 # "tests: N passed, N failed" line.
 # For quicker iterations while developing: TEST_STEPS picks steps (default all of: unit sanitize
-# threads fuzz layers regress isolation datasafety progress checkouts dashboards docs reference), and
+# threads fuzz layers regress isolation datasafety progress citus checkouts dashboards docs
+# reference), and
 # `make test REGRESS="walk"` runs only the named pg_regress tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +31,7 @@ count_passed() {
   passed=$((passed + ${n:-0}))
 }
 
-TEST_STEPS=${TEST_STEPS:-unit sanitize threads fuzz layers regress isolation datasafety progress checkouts dashboards docs reference}
+TEST_STEPS=${TEST_STEPS:-unit sanitize threads fuzz layers regress isolation datasafety progress citus checkouts dashboards docs reference}
 wanted() { [[ " $TEST_STEPS " == *" $1 "* ]]; }
 
 # Run one step (named by its TEST_STEPS word) with its output shown and logged; stop at the
@@ -60,6 +62,8 @@ step isolation "isolation tests: concurrent training, deploys during scoring" ma
 step datasafety "data safety: dump/restore, terminated and canceled training, concurrent versions" bash src/tools/datasafety.sh
 # its own cluster, with campaign in shared_preload_libraries (the main one stays without)
 step progress "training progress watched from another session (campaign preloaded)" bash src/tools/progress.sh
+# three clusters of its own: a Citus coordinator and two workers (skipped without Citus)
+step citus "Citus: every capability on a distributed table, compared with one node" bash src/tools/citus.sh
 step checkouts "checkouts anywhere: an unreadable parent, a missing locale, a failed start, another user" \
   bash src/tools/checkouts.sh
 as_owner "$PG_BIN/createdb" fixtures
