@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/tools/common.sh
 
-if [ ! -f "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
+if ! citus_available; then
   echo "citus: skipped, Citus is not installed (bash src/tools/citus_install.sh builds it)"
   exit 0
 fi
@@ -22,26 +22,8 @@ passed=0
 fail() { echo "citus: FAILED: $*" >&2; exit 1; }
 ok() { echo "citus: $*"; passed=$((passed + 1)); }
 
-# start_node PRELOAD: a cluster listening on 127.0.0.1 (PGPORT, PGHOST name it), with Citus
-# created in its postgres database.
-start_node() {
-  EXTRA_SERVER_OPTS="-c listen_addresses=127.0.0.1 -c shared_preload_libraries=$1 -c max_connections=200" \
-    start_cluster
-  psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE EXTENSION citus" >/dev/null
-}
-start_node citus
-worker1=$PGPORT
-start_node citus
-worker2=$PGPORT
-start_node citus,campaign
-coordinator=$PGPORT
-psql -X -q -v ON_ERROR_STOP=1 -d postgres >/dev/null <<SQL
-SELECT citus_set_coordinator_host('127.0.0.1', $coordinator);
-SELECT citus_add_node('127.0.0.1', $worker1);
-SELECT citus_add_node('127.0.0.1', $worker2);
-CREATE EXTENSION campaign CASCADE;
-SQL
-echo "citus: coordinator on port $coordinator, workers on $worker1 and $worker2"
+start_citus_cluster
+echo "citus: coordinator on port $PGPORT, workers on ${CITUS_WORKER_PORTS[*]}"
 
 # 1. the regression suite
 pg_regress=$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 source src/tools/common.sh
 
 CITUS_VERSION=13.2.2
-if [ -f "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
+if citus_available; then
   echo "citus: $("$PG_CONFIG" --sharedir)/extension has Citus; nothing to build"
   exit 0
 fi

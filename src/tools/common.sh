@@ -150,3 +150,31 @@ stop_cluster() {
   CLUSTER_DIRS=()
   CLUSTER_DIR=
 }
+
+# Whether Citus is installed for this PostgreSQL (src/tools/citus_install.sh builds it).
+citus_available() {
+  [ -f "$("$PG_CONFIG" --pkglibdir)/citus.so" ]
+}
+
+# A Citus cluster of throwaway clusters on loopback ports: two workers (citus preloaded, no
+# campaign step of their own) and a coordinator (citus,campaign preloaded) where campaign is
+# created, which Citus creates on the workers.  PGPORT and PGHOST then name the coordinator,
+# CITUS_WORKER_PORTS the workers.  Extra server options in CITUS_SERVER_OPTS.
+start_citus_node() {
+  EXTRA_SERVER_OPTS="-c listen_addresses=127.0.0.1 -c shared_preload_libraries=$1 -c max_connections=200 ${CITUS_SERVER_OPTS:-}" \
+    start_cluster
+  psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE EXTENSION citus" >/dev/null
+}
+start_citus_cluster() {
+  CITUS_WORKER_PORTS=()
+  start_citus_node citus
+  CITUS_WORKER_PORTS+=("$PGPORT")
+  start_citus_node citus
+  CITUS_WORKER_PORTS+=("$PGPORT")
+  start_citus_node citus,campaign
+  {
+    echo "SELECT citus_set_coordinator_host('127.0.0.1', $PGPORT);"
+    for port in "${CITUS_WORKER_PORTS[@]}"; do echo "SELECT citus_add_node('127.0.0.1', $port);"; done
+    echo "CREATE EXTENSION campaign CASCADE;"
+  } | psql -X -q -v ON_ERROR_STOP=1 -d postgres >/dev/null
+}
