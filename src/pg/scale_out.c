@@ -40,6 +40,12 @@ typedef struct carry_context
 	bool		carried;		/* some call now carries a model */
 } carry_context;
 
+/*
+ * The largest model carried: every shard query holds it as hex (twice its size), and the
+ * coordinator builds all of a statement's shard queries at once (32 shards: 64 x the model).
+ */
+#define CARRY_MAX_BYTES (64 * 1024 * 1024)
+
 static planner_hook_type prev_planner_hook = NULL;
 
 /* The value of a constant model argument (a Const or a bound parameter) of type, if any. */
@@ -136,6 +142,13 @@ carry_model(FuncExpr *f, carry_context *ctx)
 		cm_pg_fetch_model_bytes_by_id(DatumGetInt64(value), &row);
 	else
 		cm_pg_fetch_model_bytes_by_name(TextDatumGetCString(value), &row);
+	if (VARSIZE_ANY_EXHDR(row.bytes) > CARRY_MAX_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model \"%s\" has %zu bytes, more than the %d MB a query can carry to the shards",
+						row.name, (size_t) VARSIZE_ANY_EXHDR(row.bytes), CARRY_MAX_BYTES / (1024 * 1024)),
+				 errhint("Train it with fewer or shallower trees, or score on the coordinator "
+						 "from a local copy of the rows.")));
 	call = makeFuncExpr(carried, f->funcresulttype,
 						lcons(makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
 										CStringGetTextDatum(row.name), false, false),
