@@ -11,10 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/tools/common.sh
 
-if ! citus_available; then
-  echo "citus: skipped, Citus is not installed (bash src/tools/citus_install.sh builds it)"
-  exit 0
-fi
+skip_without_citus
 ROWS=${CITUS_BENCH_ROWS:-1000000}
 CITUS_SERVER_OPTS="-c shared_buffers=1GB -c work_mem=256MB -c max_parallel_workers_per_gather=0" \
   start_citus_cluster
@@ -22,20 +19,11 @@ export PGDATABASE=postgres PGOPTIONS="-c client_min_messages=warning"
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 psql_q >/dev/null <<SQL
-CREATE TABLE voters AS
-SELECT i AS voter_id,
-       18 + abs(hashint4(i)) % 72 AS age,
-       abs(hashint4(i + 2000003)) % 4 AS contacts,
-       abs(hashint4(i + 3000003)) % 100 < 55 AS voted_2020,
-       abs(hashint4(i + 4000003)) % 100 < 40 AS voted_2022,
-       (ARRAY['dem', 'rep', 'ind'])[1 + abs(hashint4(i + 7000003)) % 3] AS party,
-       '36061' || lpad((abs(hashint4(i + 8000003)) % 25000)::text, 10, '0') AS block_geoid
-FROM generate_series(1, $ROWS) i;
-ALTER TABLE voters ADD COLUMN voted_2024 boolean, ADD COLUMN p float8;
-UPDATE voters SET voted_2024 = abs(hashint4(voter_id + 5000003)) / 2147483648.0
-    < 1 / (1 + exp(-(-2.2 + 0.03 * age + 1.1 * voted_2020::int + 0.9 * voted_2022::int
-                     + 0.25 * contacts))),
-    p = 1 / (1 + exp(-(-2.2 + 0.03 * age + 1.1 * voted_2020::int + 0.9 * voted_2022::int)));
+\set rows $ROWS
+\set blocks 25000
+\i sql/include/voter_file.sql
+ALTER TABLE voters ADD COLUMN p float8;
+UPDATE voters SET p = 1 / (1 + exp(-(-2.2 + 0.03 * age + 1.1 * voted_2020::int + 0.9 * voted_2022::int)));
 CREATE TABLE local_voters AS SELECT * FROM voters;
 SELECT create_distributed_table('voters', 'voter_id');
 SELECT truncate_local_data_after_distributing_table('voters');

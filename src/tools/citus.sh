@@ -12,10 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/tools/common.sh
 
-if ! citus_available; then
-  echo "citus: skipped, Citus is not installed (bash src/tools/citus_install.sh builds it)"
-  exit 0
-fi
+skip_without_citus
 build_and_install
 export PGOPTIONS="-c client_min_messages=warning"
 passed=0

@@ -156,6 +156,14 @@ citus_available() {
   [ -f "$("$PG_CONFIG" --pkglibdir)/citus.so" ]
 }
 
+# Exit (successfully) with one line when Citus is not installed.
+skip_without_citus() {
+  if ! citus_available; then
+    echo "citus: skipped, Citus is not installed (bash src/tools/citus_install.sh builds it)"
+    exit 0
+  fi
+}
+
 # A Citus cluster of throwaway clusters on loopback ports: two workers (citus preloaded, no
 # campaign step of their own) and a coordinator (citus,campaign preloaded) where campaign is
 # created, which Citus creates on the workers.  PGPORT and PGHOST then name the coordinator,
