@@ -61,17 +61,20 @@ side_by_side() {
     t=$(ms_of "${query//@/local_voters}")
     if [ -z "$best_l" ] || awk "BEGIN{exit !($t < $best_l)}"; then best_l=$t; fi
   done
+  LAST_CITUS_MS=$best_d LAST_LOCAL_MS=$best_l
   awk -v l="$label" -v d="$best_d" -v o="$best_l" -v b="$(received "${query//@/voters}" "${3:-1}")" \
     'BEGIN{printf "%-30s citus %9.1f ms   one node %9.1f ms   ratio %5.2f   to coordinator: %s\n", l, d, o, d / o, b}'
 }
 
 side_by_side "predict, every row" "SELECT sum(campaign.predict('turnout', v)) FROM @ v"
+predict_local_ms=$LAST_LOCAL_MS
 shards=$(psql_q -c "SELECT count(*) FROM citus_shards WHERE table_name = 'voters'::regclass")
 echo "  the model ($model_bytes bytes) went to each of the $shards shard queries as hex: $((2 * model_bytes * shards)) bytes"
 side_by_side "rollup GROUP BY block" "SELECT block_geoid, campaign.rollup(p) FROM @ GROUP BY block_geoid" block_geoid
 side_by_side "auc GROUP BY block" "SELECT block_geoid, campaign.auc(p, voted_2024) FROM @ GROUP BY block_geoid" block_geoid
 side_by_side "auc, whole file" "SELECT campaign.auc(p, voted_2024) FROM @"
 side_by_side "training rows (the read)" "SELECT age, voted_2020, voted_2022, contacts, party, voted_2024 FROM @"
+read_citus_ms=$LAST_CITUS_MS
 
 train_s() {
   psql_q -c "SELECT campaign.train('bench_$1', '$1', 'voted_2024',
@@ -96,4 +99,29 @@ level="SELECT node, f, bin, sum(g), sum(h) FROM (
   FROM @) r, LATERAL (VALUES (0, age), (1, contacts), (2, v20), (3, v22), (4, party)) x(f, bin)
   GROUP BY node, f, bin"
 side_by_side "histogram level (32 nodes)" "$level" "abs(hashint4(voter_id)) % 32, 1"
+level_sql_ms=$LAST_LOCAL_MS
 side_by_side "histogram level, no rows" "${level/FROM @)/FROM @ WHERE false)}" "1"
+level_fixed_ms=$LAST_CITUS_MS
+
+# The split-across-shards trainer on paper (docs/scale-out.md), from the figures above: per
+# tree and level, one distributed scan that recomputes each row's margin from the trees so far
+# (no state survives between statements on a shard) and adds it to a histogram in C at the
+# coordinator's own per-row cost; W worker cores share the rows.
+awk -v n="$ROWS" -v pred="$predict_local_ms" -v train="$t_local" -v rd="$read_citus_ms" \
+    -v sql="$level_sql_ms" -v o="$level_fixed_ms" 'BEGIN {
+  trees = 100; depth = 6; levels = trees * depth
+  eval = pred / 1000 / (n * trees)          # s per row and tree scored
+  hist = train / (n * levels)                # s per row and level, C histograms (coordinator)
+  pull = rd / 1000 / n                       # s per row read through the coordinator
+  printf "split training on paper: %.1f ns per row-tree scored, %.1f ns per row-level histogram (C), %.2f us per row-level (SQL), %.2f us per row pulled, %.1f ms per level fixed\n",
+    eval * 1e9, hist * 1e9, sql / 1000 / n * 1e6, pull * 1e6, o
+  coord = pull + levels * hist                             # s per row, coordinator training
+  shard = depth * (trees * hist + eval * trees * trees / 2)  # s per row on one core, split training
+  printf "  per row: coordinator %.2f us; split %.2f us / W worker cores; break-even W = %.0f\n",
+    coord * 1e6, shard * 1e6, shard / coord
+  for (w = 16; w <= 1024; w *= 4) {
+    gain = coord - shard / w
+    if (gain <= 0) printf "  W = %4d: the split trainer never wins\n", w
+    else printf "  W = %4d: the split trainer wins beyond %.0f rows (%.0f levels x %.1f ms fixed)\n", w, levels * o / 1000 / gain, levels, o
+  }
+}'
