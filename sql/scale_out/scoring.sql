@@ -70,6 +70,12 @@ SELECT campaign.train('turnout', 'local_voters', 'voted_2024', ARRAY['age', 'vot
 EXECUTE mean_score;
 EXECUTE mean_score_of('turnout');
 SELECT round(avg(campaign.predict('turnout', v))::numeric, 6) AS local_mean FROM local_voters v;
+-- PL/pgSQL: the model name is a variable, a parameter bound at each planning
+CREATE FUNCTION mean_score_in_plpgsql(model text) RETURNS numeric LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN (SELECT round(avg(campaign.predict(model, v))::numeric, 6) FROM voters v);
+END $$;
+SELECT DISTINCT mean_score_in_plpgsql('turnout') FROM generate_series(1, 8);
 -- deploy the first version again (the citus step then deploys version 2 during a statement)
 SELECT campaign.deploy('turnout', 1);
 EXECUTE mean_score;
