@@ -6,13 +6,14 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "commands/extension.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
@@ -78,14 +79,60 @@ cm_pg_check_model_name(const char *name)
 				 errmsg("model name must have 1 to %d bytes", CM_MODEL_MAX_NAME)));
 }
 
+static void
+report_invalid_text(const char *what, const char *which) pg_attribute_noreturn();
+
+static void
+report_invalid_text(const char *what, const char *which)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+			 errmsg("%s: %s is not valid %s", what, which, GetDatabaseEncodingName()),
+			 errdetail("Every text in a model must be valid in the database encoding.")));
+	pg_unreachable();
+}
+
+static bool
+valid_text(const char *s, size_t len)
+{
+	return pg_verify_mbstr(GetDatabaseEncoding(), s, (int) len, true);
+}
+
+/*
+ * Every text of a decoded model in the database encoding: feature names and metadata land in
+ * campaign.models' text columns and in messages, and one invalid byte in that table makes the
+ * COPY of a pg_dump of it fail at restore, losing every model.
+ */
+static void
+check_model_texts(const cm_model *model, const char *what)
+{
+	for (uint32 i = 0; i < model->n_features; i++)
+		if (!valid_text(model->feature_names[i], strlen(model->feature_names[i])))
+			report_invalid_text(what, psprintf("the name of feature %u", i + 1));
+	for (uint32 i = 0; i < model->n_features; i++)
+		for (uint32 k = 0; k < model->categories[i].n; k++)
+			if (!valid_text(model->categories[i].values[k], model->categories[i].lengths[k]))
+				report_invalid_text(what, psprintf("category %u of feature \"%s\"", k + 1,
+												   model->feature_names[i]));
+	if (!valid_text(model->metadata, strlen(model->metadata)))
+		report_invalid_text(what, "the metadata (label, params, metrics)");
+}
+
+cm_model *
+cm_pg_decode_model(const void *bytes, size_t len, const char *what)
+{
+	cm_model   *model;
+
+	CM_PG_CHECK(cm_model_decode(bytes, len, &model), what);
+	check_model_texts(model, what);
+	return model;
+}
+
 /* Decode the bytea of a stored model into the caller's memory context. */
 static cm_model *
 decode_stored(bytea *bytes, const char *what)
 {
-	cm_model   *model;
-
-	CM_PG_CHECK(cm_model_decode(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), &model), what);
-	return model;
+	return cm_pg_decode_model(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), what);
 }
 
 /*
