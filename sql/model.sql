@@ -111,3 +111,26 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('m_text_row', ARRAY[40]::fl
 SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('m_text_row', set_byte(campaign.export_model('m_store', 2), 16, 255), ARRAY[40]::float8[])$$) AS carried;
 DELETE FROM campaign.models WHERE name IN ('m_text', 'm_text_row', 'm_cats');
 DROP TABLE model_cats;
+
+-- The catalog's metrics are numbers: an import whose metrics the catalog could not show is
+-- refused (XX001); other metrics and null are kept.
+SELECT pg_temp.import_with_metadata('m_metrics', convert_to('{"label": "turnout", "params": {}, "metrics": {"auc": "not a number"}}', 'UTF8')) AS auc_text;
+SELECT pg_temp.import_with_metadata('m_metrics', convert_to('{"label": "turnout", "params": {}, "metrics": {"logloss": 1e400}}', 'UTF8')) AS logloss_huge;
+SELECT pg_temp.import_with_metadata('m_metrics', convert_to('{"label": "turnout", "params": {}, "metrics": {"brier": 1e-400}}', 'UTF8')) AS brier_tiny;
+SELECT pg_temp.import_with_metadata('m_metrics', convert_to('{"label": "turnout", "params": {}, "metrics": {"rows_train": 1.5}}', 'UTF8')) AS rows_fraction;
+SELECT pg_temp.import_with_metadata('m_metrics', convert_to('{"label": "turnout", "params": {}, "metrics": {"rows_holdout": 1e19}}', 'UTF8')) AS rows_huge;
+SELECT pg_temp.import_with_metadata('m_metrics', convert_to('{"label": "turnout", "params": {}, "metrics": {"training_seconds": [1]}}', 'UTF8')) AS seconds_array;
+SELECT pg_temp.import_with_metadata('m_metrics', convert_to('{"label": "turnout", "params": {}, "metrics": {"auc": null, "rows_train": 1e3, "note": "any", "gain": {"age": 1}}}', 'UTF8')) AS odd_but_fine;
+SELECT auc, rows_train FROM campaign.model_catalog WHERE name = 'm_metrics';
+-- Rows written around the checks (a superuser, an older dump) do not break the catalog for
+-- everyone: a value its column cannot hold shows as NULL.
+INSERT INTO campaign.models (name, version, algorithm, features, feature_types, model, metrics)
+SELECT 'm_odd', 1, algorithm, features, feature_types, model,
+       '{"auc": "not a number", "logloss": 1e400, "brier": [1], "base_rate": 1e-400,
+         "rows_train": 1e30, "rows_holdout": "12", "training_seconds": true}'
+FROM campaign.models WHERE name = 'm_store' AND version = 2;
+SELECT name, auc, logloss, brier, base_rate, rows_train, rows_holdout, training_seconds
+FROM campaign.model_catalog WHERE name = 'm_odd';
+SELECT count(*) AS versions, bool_and(auc > 0.6 AND rows_train > 1000 AND training_seconds >= 0) AS metrics_shown
+FROM campaign.model_catalog WHERE name = 'm_store';
+DELETE FROM campaign.models WHERE name IN ('m_meta', 'm_metrics', 'm_odd');

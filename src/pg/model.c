@@ -15,10 +15,14 @@
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include <math.h>
 
 #include "model.h"
 #include "campaign.h"
@@ -410,29 +414,7 @@ export_model(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(result);
 }
 
-/* The value of key in a JSON object as text ("{}" or NULL when absent). */
-static char *
-metadata_field(Jsonb *metadata, const char *key, bool as_json)
-{
-	JsonbValue	k;
-	JsonbValue *v;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = (int) strlen(key);
-	v = findJsonbValueFromContainer(&metadata->root, JB_FOBJECT, &k);
-	if (v == NULL)
-		return as_json ? pstrdup("{}") : NULL;
-	if (!as_json)
-		return v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) : NULL;
-	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("model metadata field \"%s\" is not a JSON object", key)));
-	return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
-}
-
-/* Parse the metadata JSON text of an imported blob; bad JSON is corruption, not 22P02. */
+/* Parse the metadata JSON text of a model's bytes; bad JSON is corruption, not 22P02. */
 static Jsonb *
 parse_metadata(const char *text)
 {
@@ -458,6 +440,111 @@ parse_metadata(const char *text)
 	return result;
 }
 
+static JsonbValue *
+find_key(Jsonb *object, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = (int) strlen(key);
+	return findJsonbValueFromContainer(&object->root, JB_FOBJECT, &k);
+}
+
+/* The JSON object under key ({} when absent). */
+static Jsonb *
+metadata_object(Jsonb *metadata, const char *key)
+{
+	JsonbValue *v = find_key(metadata, key);
+
+	if (v == NULL)
+		return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("model metadata field \"%s\" is not a JSON object", key)));
+	return JsonbValueToJsonb(v);
+}
+
+/* The metrics campaign.model_catalog shows as columns; rows: a bigint column of row counts. */
+static const struct catalog_metric
+{
+	const char *key;
+	bool		rows;
+}			catalog_metrics[] = {
+	{"auc", false}, {"logloss", false}, {"brier", false}, {"base_rate", false},
+	{"rows_train", true}, {"rows_holdout", true}, {"training_seconds", false},
+};
+
+/* Row counts up to 2^53, where every whole double is exact. */
+#define MAX_METRIC_ROWS 9007199254740992.0
+
+/* Whether a metric's value fits its catalog column: a finite double, or a whole row count. */
+static bool
+metric_fits(const JsonbValue *v, bool rows)
+{
+	char	   *text;
+	bool		error = false;
+	double		d;
+
+	if (v->type != jbvNumeric)
+		return false;
+	text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+	d = float8in_internal_opt_error(text, NULL, "double precision", text, &error);
+	if (error || !isfinite(d))
+		return false;
+	return !rows || (d >= 0 && d <= MAX_METRIC_ROWS && d == floor(d));
+}
+
+/*
+ * Each metric the catalog shows fits its column, or is null or absent: one imported model with
+ * {"auc": "not a number"} used to make campaign.model_catalog fail for every role.
+ */
+static void
+check_catalog_metrics(Jsonb *metrics)
+{
+	for (size_t i = 0; i < lengthof(catalog_metrics); i++)
+	{
+		JsonbValue *v = find_key(metrics, catalog_metrics[i].key);
+
+		if (v != NULL && v->type != jbvNull && !metric_fits(v, catalog_metrics[i].rows))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("model metric \"%s\" must be %s or null", catalog_metrics[i].key,
+							catalog_metrics[i].rows ? "a whole number of rows" : "a finite number"),
+					 errdetail("campaign.model_catalog shows it as a column of type %s.",
+							   catalog_metrics[i].rows ? "bigint" : "double precision")));
+	}
+}
+
+/* What the metadata of a model puts in its row of campaign.models. */
+typedef struct model_metadata
+{
+	char	   *label;			/* NULL when none */
+	Jsonb	   *params;
+	Jsonb	   *metrics;
+} model_metadata;
+
+/* Read and check the metadata of decoded bytes (import, and rows the trigger checks). */
+static void
+read_metadata(const cm_model *model, model_metadata *out)
+{
+	Jsonb	   *metadata = parse_metadata(model->metadata);
+	JsonbValue *label = find_key(metadata, "label");
+
+	out->label = label && label->type == jbvString ?
+		pnstrdup(label->val.string.val, label->val.string.len) : NULL;
+	out->params = metadata_object(metadata, "params");
+	out->metrics = metadata_object(metadata, "metrics");
+	check_catalog_metrics(out->metrics);
+}
+
+static char *
+jsonb_text(Jsonb *j)
+{
+	return JsonbToCString(NULL, &j->root, VARSIZE(j));
+}
+
 PG_FUNCTION_INFO_V1(import_model);
 
 /* campaign.import_model(model text, bytes bytea) returns bigint */
@@ -466,7 +553,7 @@ import_model(PG_FUNCTION_ARGS)
 {
 	char	   *name;
 	cm_model   *model;
-	Jsonb	   *metadata;
+	model_metadata metadata;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -475,8 +562,7 @@ import_model(PG_FUNCTION_ARGS)
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	cm_pg_check_model_name(name);
 	model = decode_stored(PG_GETARG_BYTEA_PP(1), "invalid model bytes");
-	metadata = parse_metadata(model->metadata);
-	PG_RETURN_INT64(cm_pg_store_model(name, model, metadata_field(metadata, "label", false),
-									  metadata_field(metadata, "params", true),
-									  metadata_field(metadata, "metrics", true)));
+	read_metadata(model, &metadata);
+	PG_RETURN_INT64(cm_pg_store_model(name, model, metadata.label, jsonb_text(metadata.params),
+									  jsonb_text(metadata.metrics)));
 }
