@@ -134,3 +134,11 @@ FROM campaign.model_catalog WHERE name = 'm_odd';
 SELECT count(*) AS versions, bool_and(auc > 0.6 AND rows_train > 1000 AND training_seconds >= 0) AS metrics_shown
 FROM campaign.model_catalog WHERE name = 'm_store';
 DELETE FROM campaign.models WHERE name IN ('m_meta', 'm_metrics', 'm_odd');
+
+-- A fit that overflows double precision (features of 1e160) is refused before it is stored
+-- (22003): it used to be stored, become the active version, and fail every load.
+CREATE TABLE model_huge AS
+SELECT i AS id, (i % 50) * 1e160::float8 AS wealth, i % 3 = 0 AS turnout FROM generate_series(1, 300) i;
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('m_huge', 'model_huge', 'turnout', ARRAY['wealth'], 'logistic')$$);
+SELECT count(*) AS stored FROM campaign.models WHERE name = 'm_huge';
+DROP TABLE model_huge;

@@ -264,14 +264,21 @@ feature_array(const cm_model *model, bool types)
 										   TYPALIGN_INT));
 }
 
-/* Serialize a model into a new bytea. */
+/*
+ * Serialize a model into a new bytea.  A number that is not finite (a fit that overflowed) is
+ * refused here: its bytes would be stored, become the active version and fail every load.
+ */
 static bytea *
-encode_model(const cm_model *model)
+encode_model(const cm_model *model, const char *name)
 {
 	cm_writer	w;
 
 	cm_writer_init(&w);
 	cm_model_encode(model, &w);
+	if (w.status == CM_ERR_NONFINITE)
+		cm_pg_raise_hint(w.status, psprintf("could not store model \"%s\"", name),
+						 "The fit overflowed double precision: scale very large features down "
+						 "(divide them by a constant) and train again.");
 	CM_PG_CHECK(w.status, "could not serialize the model");
 	if (w.len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
@@ -358,7 +365,7 @@ cm_pg_store_model(const char *name, const cm_model *model, const char *label,
 	values[4] = feature_array(model, true);
 	values[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum(params_json));
 	values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics_json));
-	values[7] = PointerGetDatum(encode_model(model));
+	values[7] = PointerGetDatum(encode_model(model, name));
 
 	SPI_connect();
 	lock_model_name(name);
