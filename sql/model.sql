@@ -142,3 +142,30 @@ SELECT i AS id, (i % 50) * 1e160::float8 AS wealth, i % 3 = 0 AS turnout FROM ge
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('m_huge', 'model_huge', 'turnout', ARRAY['wealth'], 'logistic')$$);
 SELECT count(*) AS stored FROM campaign.models WHERE name = 'm_huge';
 DROP TABLE model_huge;
+
+-- A pooled backend that sees the extension dropped and created again follows the new
+-- campaign.models: a call site's cached model is reloaded when a version is stored.
+BEGIN;
+SET LOCAL client_min_messages = warning;
+DROP EXTENSION campaign CASCADE;
+CREATE EXTENSION campaign;
+SELECT campaign.train('m_again', 'model_voters', 'turnout', ARRAY['age'], 'logistic') > 0 AS trained;
+DO $$
+DECLARE
+    scores float8[] := '{}';
+BEGIN
+    FOR i IN 1 .. 2 LOOP
+        -- one call site, its cache kept across the loop
+        scores := scores || campaign.predict('m_again', ARRAY[40]::float8[]);
+        IF i = 1 THEN
+            PERFORM campaign.train('m_again', 'model_voters', 'turnout', ARRAY['age'], 'logistic',
+                                   '{"holdout": 0.5, "seed": 7}');
+        END IF;
+    END LOOP;
+    RAISE WARNING 'second call scores with version 2: %',
+        scores[2] = (SELECT campaign.predict(id, ARRAY[40]::float8[]) FROM campaign.models
+                     WHERE name = 'm_again' AND version = 2)
+        AND scores[1] <> scores[2];
+END $$;
+ROLLBACK;
+SELECT count(*) AS m_store_versions FROM campaign.models WHERE name = 'm_store';

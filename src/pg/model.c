@@ -33,21 +33,39 @@
 
 uint64		cm_pg_model_store_generation = 1;
 
-/* Any relcache invalidation of campaign.models (or of everything) bumps the generation. */
+/*
+ * The OID of campaign.models while it is known, else InvalidOid.  It is forgotten at every
+ * invalidation of that relation (DROP EXTENSION sends one), and learnt again by the next model
+ * lookup: a pooled backend that sees the extension dropped and created again then follows the
+ * new table instead of watching the dropped OID forever.
+ */
+static Oid	models_relid = InvalidOid;
+
+/*
+ * Any relcache invalidation of campaign.models (or of everything) bumps the generation; so does
+ * any invalidation while the table's OID is not known.  No catalog lookup here: invalidation
+ * callbacks should not read catalogs.
+ */
 static void
 model_store_relcache_callback(Datum arg pg_attribute_unused(), Oid relid)
 {
-	static Oid	models_relid = InvalidOid;
+	if (OidIsValid(relid) && OidIsValid(models_relid) && relid != models_relid)
+		return;
+	cm_pg_model_store_generation++;
+	models_relid = InvalidOid;
+}
 
-	if (!OidIsValid(models_relid) && IsTransactionState())
-	{
-		Oid			nsp = get_namespace_oid("campaign", true);
+/* Learn the OID of campaign.models again after an invalidation (in a transaction). */
+static void
+remember_models_relid(void)
+{
+	Oid			nsp;
 
-		if (OidIsValid(nsp))
-			models_relid = get_relname_relid("models", nsp);
-	}
-	if (relid == InvalidOid || relid == models_relid || !OidIsValid(models_relid))
-		cm_pg_model_store_generation++;
+	if (OidIsValid(models_relid))
+		return;
+	nsp = get_namespace_oid("campaign", true);
+	if (OidIsValid(nsp))
+		models_relid = get_relname_relid("models", nsp);
 }
 
 void
@@ -171,6 +189,7 @@ load_model(const char *sql, Oid argtype, Datum arg, cm_pg_stored_model *out, con
 	MemoryContext caller = CurrentMemoryContext;
 	bool		found;
 
+	remember_models_relid();
 	SPI_connect();
 	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "model lookup failed");
