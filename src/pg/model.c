@@ -9,11 +9,11 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
-#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/inval.h"
@@ -30,6 +30,9 @@
 #include "status.h"
 #include "utils.h"
 #include "../core/buffer.h"
+
+/* The last version number a model name can take: far from int4's end, so "next" always exists. */
+#define MODEL_MAX_VERSION 1000000000
 
 uint64		cm_pg_model_store_generation = 1;
 
@@ -306,41 +309,59 @@ encode_model(const cm_model *model, const char *name)
 	return cm_pg_writer_to_bytea(&w);
 }
 
-/* Serialize versions of one name: concurrent trainers get distinct version numbers. */
 static void
-lock_model_name(const char *name)
-{
-	uint32		key = hash_bytes((const unsigned char *) name, (int) strlen(name));
-	Oid			argtype = INT8OID;
-	Datum		arg = Int64GetDatum(((int64) 0x43504d << 32) | key);
+report_no_version_left(const char *name, int64 last) pg_attribute_noreturn();
 
-	if (SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock($1)", 1, &argtype, &arg,
-							  NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not lock model name");
+static void
+report_no_version_left(const char *name, int64 last)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("model \"%s\" has no version number left", name),
+			 errdetail("Its newest version is " INT64_FORMAT "; versions end at %d.", last,
+					   MODEL_MAX_VERSION),
+			 errhint("Delete its versions above %d, or store the model under another name.",
+					 MODEL_MAX_VERSION - 1)));
+	pg_unreachable();
 }
 
 /*
- * Insert the row as the next version of its name (the name is locked).  Under READ COMMITTED
- * the insert's fresh snapshot sees every committed version.  Under REPEATABLE READ or
- * SERIALIZABLE the transaction's snapshot may predate a version committed by a concurrent
- * trainer, and the next number computed from it collides on UNIQUE (name, version): that is
- * reported as the serialization failure it is, which clients know to retry.
+ * The newest version of a model name, 0 if none.  read_only: in the caller's snapshot;
+ * otherwise, under READ COMMITTED, in a fresh one.
  */
-static void
-insert_next_version(const char *name, Oid *types, Datum *values, const char *nulls)
+static int64
+last_version(const char *name, bool read_only)
+{
+	Oid			argtype = TEXTOID;
+	Datum		arg = CStringGetTextDatum(name);
+	bool		isnull;
+	int64		last;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT COALESCE(pg_catalog.max(version), 0)::pg_catalog.int8"
+							  " FROM campaign.models WHERE name OPERATOR(pg_catalog.=) $1",
+							  1, &argtype, &arg, NULL, read_only, 1) != SPI_OK_SELECT)
+		elog(ERROR, "model version lookup failed");
+	last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return last;
+}
+
+/*
+ * One try at inserting the row as the next version of its name; whether a row was inserted.
+ * The number is computed in the insert's own snapshot, which the row trigger checks it
+ * against.  Under REPEATABLE READ or SERIALIZABLE the snapshot may predate a version committed
+ * by a concurrent transaction, and the number computed from it collides on UNIQUE (name,
+ * version): that is reported as the serialization failure it is, which clients know to retry.
+ */
+static bool
+insert_once(const char *sql, const char *name, Oid *types, Datum *values, const char *nulls)
 {
 	MemoryContext caller = CurrentMemoryContext;
 
 	PG_TRY();
 	{
-		if (SPI_execute_with_args(
-								  "INSERT INTO campaign.models"
-								  " (name, version, algorithm, label, features, feature_types, params, metrics, model)"
-								  " SELECT $1, COALESCE(pg_catalog.max(version), 0) OPERATOR(pg_catalog.+) 1,"
-								  " $2, $3, $4, $5, $6, $7, $8"
-								  " FROM campaign.models WHERE name OPERATOR(pg_catalog.=) $1"
-								  " RETURNING id",
-								  8, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		if (SPI_execute_with_args(sql, 8, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not store the model");
 	}
 	PG_CATCH();
@@ -362,6 +383,50 @@ insert_next_version(const char *name, Oid *types, Datum *values, const char *nul
 				 errhint("Retry the transaction.")));
 	}
 	PG_END_TRY();
+	return SPI_processed > 0;
+}
+
+/*
+ * Insert the row as the next version of its name.  No lock is taken first, so no role can
+ * block trainings by holding one: the unique key (name, version) orders them.  A concurrent
+ * transaction storing the same number makes the insert wait for it; when it commits, READ
+ * COMMITTED skips the conflict (ON CONFLICT DO NOTHING) and tries again in a fresh snapshot,
+ * which sees that version and takes the next number.  Only a role that may insert into
+ * campaign.models can make a training wait.
+ */
+static void
+insert_next_version(const char *name, Oid *types, Datum *values, const char *nulls)
+{
+	bool		retry = !IsolationUsesXactSnapshot();
+	char	   *sql = psprintf("INSERT INTO campaign.models"
+							   " (name, version, algorithm, label, features, feature_types, params, metrics, model)"
+							   " SELECT $1, n.last OPERATOR(pg_catalog.+) 1, $2, $3, $4, $5, $6, $7, $8"
+							   " FROM (SELECT COALESCE(pg_catalog.max(version), 0) AS last"
+							   "       FROM campaign.models WHERE name OPERATOR(pg_catalog.=) $1) n"
+							   " WHERE n.last OPERATOR(pg_catalog.<) %d%s RETURNING id",
+							   MODEL_MAX_VERSION,
+							   retry ? " ON CONFLICT ON CONSTRAINT models_name_version_key DO NOTHING" : "");
+
+	int64		seen = -1;
+
+	while (!insert_once(sql, name, types, values, nulls))
+	{
+		int64		last = last_version(name, false);
+
+		if (last >= MODEL_MAX_VERSION)
+			report_no_version_left(name, last);
+		if (!retry)
+			elog(ERROR, "could not store model \"%s\"", name);
+		/* a conflict with a version this role cannot see (row security) would never end */
+		if (last == seen)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("model \"%s\" has a version " INT64_FORMAT " this role cannot see", name,
+							last + 1),
+					 errdetail("Row-level security on campaign.models hides versions of this name.")));
+		seen = last;
+		CHECK_FOR_INTERRUPTS();
+	}
 }
 
 int64
@@ -387,7 +452,6 @@ cm_pg_store_model(const char *name, const cm_model *model, const char *label,
 	values[7] = PointerGetDatum(encode_model(model, name));
 
 	SPI_connect();
-	lock_model_name(name);
 	insert_next_version(name, types, values, nulls);
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
