@@ -1,9 +1,12 @@
 /*
- * model.c - the model store: campaign.models rows, export/import, deploy, and the cache
- * generation that tells predict's per-call-site caches a model may have changed.
+ * model.c - the model store: campaign.models rows, export/import, the row trigger that keeps
+ * every row consistent with its bytes and the store's rules, and the cache generation that
+ * tells predict's per-call-site caches a model may have changed.
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/sysattr.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -14,6 +17,7 @@
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/inval.h"
@@ -21,6 +25,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/timestamp.h"
 
 #include <math.h>
 
@@ -655,4 +660,268 @@ import_model(PG_FUNCTION_ARGS)
 	read_metadata(model, &metadata);
 	PG_RETURN_INT64(cm_pg_store_model(name, model, metadata.label, jsonb_text(metadata.params),
 									  jsonb_text(metadata.metrics)));
+}
+
+/* ---- models_check: each row agrees with its bytes and the store's rules ------------------ */
+
+/* The columns of campaign.models the row trigger reads or sets. */
+typedef enum models_column
+{
+	COL_ID, COL_NAME, COL_VERSION, COL_ALGORITHM, COL_LABEL, COL_FEATURES, COL_FEATURE_TYPES,
+	COL_PARAMS, COL_METRICS, COL_MODEL, COL_CREATED_AT, COL_CREATED_BY, COL_DEPLOYED,
+	N_MODELS_COLUMNS
+} models_column;
+
+static const char *const models_column_names[N_MODELS_COLUMNS] = {
+	"id", "name", "version", "algorithm", "label", "features", "feature_types",
+	"params", "metrics", "model", "created_at", "created_by", "deployed"
+};
+
+/* The row being checked, and the columns the trigger sets in it. */
+typedef struct checked_row
+{
+	TriggerData *td;
+	TupleDesc	desc;
+	AttrNumber	att[N_MODELS_COLUMNS];
+	HeapTuple	old;			/* NULL on INSERT */
+	HeapTuple	new;
+	int			n_set;
+	int			set_att[N_MODELS_COLUMNS];
+	Datum		set_value[N_MODELS_COLUMNS];
+	bool		set_null[N_MODELS_COLUMNS];
+} checked_row;
+
+static Datum
+column(const checked_row *r, HeapTuple tuple, models_column c, bool *isnull)
+{
+	return heap_getattr(tuple, r->att[c], r->desc, isnull);
+}
+
+static void
+set_column(checked_row *r, models_column c, Datum value, bool isnull)
+{
+	r->set_att[r->n_set] = r->att[c];
+	r->set_value[r->n_set] = value;
+	r->set_null[r->n_set] = isnull;
+	r->n_set++;
+}
+
+static void
+keep_old(checked_row *r, models_column c)
+{
+	bool		isnull;
+	Datum		value = column(r, r->old, c, &isnull);
+
+	set_column(r, c, value, isnull);
+}
+
+/* Whether the UPDATE's SET list names column c (always on INSERT). */
+static bool
+assigned(const checked_row *r, models_column c)
+{
+	return r->old == NULL ||
+		bms_is_member(r->att[c] - FirstLowInvalidHeapAttributeNumber, r->td->tg_updatedcols);
+}
+
+/* Whether the row is new or its name or version changed: a version it must be next for. */
+static bool
+moved(const checked_row *r)
+{
+	bool		n1,
+				n2;
+	text	   *a,
+			   *b;
+
+	if (r->old == NULL)
+		return true;
+	if (DatumGetInt32(column(r, r->old, COL_VERSION, &n1)) !=
+		DatumGetInt32(column(r, r->new, COL_VERSION, &n2)))
+		return true;
+	a = DatumGetTextPP(column(r, r->old, COL_NAME, &n1));
+	b = DatumGetTextPP(column(r, r->new, COL_NAME, &n2));
+	return VARSIZE_ANY_EXHDR(a) != VARSIZE_ANY_EXHDR(b) ||
+		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) != 0;
+}
+
+static char *
+row_name(const checked_row *r)
+{
+	bool		isnull;
+
+	return TextDatumGetCString(column(r, r->new, COL_NAME, &isnull));
+}
+
+/*
+ * An id is one campaign.models_id_seq has handed out: an id chosen ahead of the sequence
+ * would make a later training fail on the primary key when the sequence reaches it.
+ */
+static void
+check_id(const checked_row *r)
+{
+	bool		isnull;
+	int64		id = DatumGetInt64(column(r, r->new, COL_ID, &isnull));
+	int64		last = 0;
+	Datum		value;
+
+	SPI_connect();
+	if (SPI_execute("SELECT pg_catalog.pg_sequence_last_value('campaign.models_id_seq'::pg_catalog.regclass)",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "model id lookup failed");
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		last = DatumGetInt64(value);
+	SPI_finish();
+	if (id > last)
+		ereport(ERROR,
+				(errcode(ERRCODE_GENERATED_ALWAYS),
+				 errmsg("model id " INT64_FORMAT " was not handed out by campaign.models_id_seq", id),
+				 errdetail("An id ahead of the sequence would make a later training fail when the sequence reaches it."),
+				 errhint("Leave id to its default.")));
+}
+
+/*
+ * The version is the next one of its name, in the statement's snapshot (the one
+ * insert_next_version numbers in): no gap, so no role can leave a name without a number.
+ */
+static void
+check_next_version(const checked_row *r)
+{
+	bool		isnull;
+	char	   *name = row_name(r);
+	int32		version = DatumGetInt32(column(r, r->new, COL_VERSION, &isnull));
+	int64		next = last_version(name, true) + 1;
+
+	if (next > MODEL_MAX_VERSION)
+		report_no_version_left(name, next - 1);
+	if (version != next)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("version %d of model \"%s\" is not its next version", version, name),
+				 errdetail("The next version of model \"%s\" is " INT64_FORMAT ".", name, next),
+				 errhint("Leave numbering to campaign.train and campaign.import_model, or insert the next version.")));
+}
+
+/* Every metadata column from the bytes, which are decoded and checked as an import's. */
+static void
+derive_metadata(checked_row *r)
+{
+	bool		isnull;
+	bytea	   *bytes = DatumGetByteaPP(column(r, r->new, COL_MODEL, &isnull));
+	cm_model   *model = decode_stored(bytes, "invalid model bytes");
+	model_metadata metadata;
+
+	read_metadata(model, &metadata);
+	set_column(r, COL_ALGORITHM, CStringGetTextDatum(cm_algorithm_by_id(model->algorithm)->name),
+			   false);
+	set_column(r, COL_LABEL, metadata.label ? CStringGetTextDatum(metadata.label) : (Datum) 0,
+			   metadata.label == NULL);
+	set_column(r, COL_FEATURES, feature_array(model, false), false);
+	set_column(r, COL_FEATURE_TYPES, feature_array(model, true), false);
+	set_column(r, COL_PARAMS, JsonbPGetDatum(metadata.params), false);
+	set_column(r, COL_METRICS, JsonbPGetDatum(metadata.metrics), false);
+	cm_model_free(model);
+}
+
+/* Who stored a version and when: the session's on INSERT, kept on UPDATE. */
+static void
+set_provenance(checked_row *r)
+{
+	if (r->old != NULL)
+	{
+		keep_old(r, COL_CREATED_BY);
+		keep_old(r, COL_CREATED_AT);
+		return;
+	}
+	set_column(r, COL_CREATED_BY,
+			   DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false))),
+			   false);
+	set_column(r, COL_CREATED_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false);
+}
+
+/*
+ * Whether the change deploys a model: a deployed row that is new, was not deployed, moved to
+ * another name or version, or got other bytes.
+ */
+static bool
+deploys(const checked_row *r, bool is_moved)
+{
+	bool		isnull;
+
+	if (!DatumGetBool(column(r, r->new, COL_DEPLOYED, &isnull)))
+		return false;
+	return r->old == NULL || is_moved || assigned(r, COL_MODEL) ||
+		!DatumGetBool(column(r, r->old, COL_DEPLOYED, &isnull));
+}
+
+/*
+ * A role may deploy when it may update the deployed column, which campaign.deploy() does: a
+ * trainer's INSERT cannot deploy what it may not.
+ */
+static void
+check_may_deploy(const checked_row *r)
+{
+	Oid			relid = RelationGetRelid(r->td->tg_relation);
+
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK ||
+		pg_attribute_aclcheck(relid, r->att[COL_DEPLOYED], GetUserId(), ACL_UPDATE) == ACLCHECK_OK)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to deploy model \"%s\"", row_name(r)),
+			 errdetail("Deploying needs UPDATE on column deployed of campaign.models, as campaign.deploy() does."),
+			 errhint("Store it with deployed = false, and have a role that may deploy run campaign.deploy().")));
+}
+
+static HeapTuple
+check_row(TriggerData *td)
+{
+	checked_row r = {0};
+	bool		is_moved;
+
+	r.td = td;
+	r.desc = RelationGetDescr(td->tg_relation);
+	r.old = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_trigtuple : NULL;
+	r.new = r.old ? td->tg_newtuple : td->tg_trigtuple;
+	for (int c = 0; c < N_MODELS_COLUMNS; c++)
+		if ((r.att[c] = SPI_fnumber(r.desc, models_column_names[c])) <= 0)
+			elog(ERROR, "campaign.models has no column \"%s\"", models_column_names[c]);
+	if (assigned(&r, COL_ID))
+		check_id(&r);
+	is_moved = moved(&r);
+	if (is_moved)
+		check_next_version(&r);
+	if (assigned(&r, COL_MODEL) || assigned(&r, COL_ALGORITHM) || assigned(&r, COL_LABEL) ||
+		assigned(&r, COL_FEATURES) || assigned(&r, COL_FEATURE_TYPES) ||
+		assigned(&r, COL_PARAMS) || assigned(&r, COL_METRICS))
+		derive_metadata(&r);
+	set_provenance(&r);
+	if (deploys(&r, is_moved))
+		check_may_deploy(&r);
+	return heap_modify_tuple_by_cols(r.new, r.desc, r.n_set, r.set_att, r.set_value, r.set_null);
+}
+
+PG_FUNCTION_INFO_V1(models_check);
+
+/*
+ * BEFORE INSERT OR UPDATE row trigger on campaign.models: whoever writes a row, it agrees with
+ * its bytes (valid, every metadata column derived from them), gets the next version of its
+ * name and an id from the sequence, records who stored it, and is deployed only by a role
+ * that may deploy.  Superusers are outside the threat model, and pg_restore runs as one: a
+ * restore must take every dumped row as it is, rows older releases let in included.
+ */
+Datum
+models_check(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_UPDATE(td->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("campaign.models_check() must be called as a BEFORE INSERT OR UPDATE row trigger")));
+	if (superuser())
+		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple :
+							   td->tg_trigtuple);
+	return PointerGetDatum(check_row(td));
 }

@@ -35,6 +35,17 @@ CREATE TRIGGER models_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON campaign.models
     FOR EACH STATEMENT EXECUTE FUNCTION campaign.models_changed();
 
+-- Whoever inserts or updates a row, it agrees with its bytes and the store's rules (see
+-- models_check in model.c and docs/security.md); rows written by a superuser, pg_restore's
+-- included, are taken as they are.
+CREATE FUNCTION campaign.models_check() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'models_check' LANGUAGE C;
+COMMENT ON FUNCTION campaign.models_check() IS
+    'Trigger: a stored model row agrees with its bytes, is the next version, and is deployed only by a role that may deploy';
+CREATE TRIGGER models_check
+    BEFORE INSERT OR UPDATE ON campaign.models
+    FOR EACH ROW EXECUTE FUNCTION campaign.models_check();
+
 CREATE VIEW campaign.model_catalog AS
 SELECT m.id,
        m.name,
