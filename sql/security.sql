@@ -155,6 +155,11 @@ CREATE ROLE campaign_deployer NOLOGIN; -- chooses the version predict uses
 GRANT campaign_scorer TO campaign_deployer;
 GRANT UPDATE (deployed) ON campaign.models TO campaign_deployer;
 GRANT campaign_trainer TO sec_north;
+-- (the trainer's model, for the plain INSERTs below)
+CREATE TEMP VIEW sec_plain_row AS
+SELECT algorithm, label, features, feature_types, params, metrics, model FROM campaign.models
+WHERE name = 'sec_rls';
+GRANT SELECT ON sec_plain_row TO PUBLIC;
 
 SET ROLE sec_north;
 SELECT count(*) AS visible_rows FROM sec_file;
@@ -165,6 +170,55 @@ FROM campaign.models WHERE name = 'sec_rls';
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('sec_rls2', 'SELECT age, turnout FROM sec_file WHERE region = ''south''', 'turnout', NULL, 'logistic')$$);
 -- A trainer may not deploy.
 SELECT pg_temp.sqlstate_of($$SELECT campaign.deploy('sec_rls', 1)$$);
+-- A trainer's plain INSERT (its grant allows one) keeps the rules of the store: it cannot
+-- deploy (42501), take a version that is not the next one (23514: 2147483647 used to make
+-- every later training of the name fail with "integer out of range"), or choose the id (428C9);
+-- bytes are checked like an import's (XX001).
+SELECT pg_temp.sqlstate_of($$INSERT INTO campaign.models (name, version, algorithm, features, feature_types, model, deployed)
+    SELECT 'sec_plain', 1, algorithm, features, feature_types, model, true FROM sec_plain_row$$) AS deployed;
+SELECT pg_temp.sqlstate_of($$INSERT INTO campaign.models (name, version, algorithm, features, feature_types, model)
+    SELECT 'sec_plain', 2147483647, algorithm, features, feature_types, model FROM sec_plain_row$$) AS last_version;
+SELECT pg_temp.sqlstate_of($$INSERT INTO campaign.models (name, version, algorithm, features, feature_types, model)
+    SELECT 'sec_plain', 2, algorithm, features, feature_types, model FROM sec_plain_row$$) AS skipped_version;
+SELECT pg_temp.sqlstate_of($$INSERT INTO campaign.models (id, name, version, algorithm, features, feature_types, model)
+    SELECT 1000000, 'sec_plain', 1, algorithm, features, feature_types, model FROM sec_plain_row$$) AS chosen_id;
+SELECT pg_temp.sqlstate_of($$INSERT INTO campaign.models (name, version, algorithm, features, feature_types, model)
+    SELECT 'sec_plain', 1, algorithm, features, feature_types, substr(model, 1, 20) FROM sec_plain_row$$) AS bad_bytes;
+-- The next version is stored, its metadata columns taken from the bytes and created_by,
+-- created_at from the session, whatever the INSERT says.
+INSERT INTO campaign.models (name, version, algorithm, label, features, feature_types, params, metrics, model,
+                             created_by, created_at)
+SELECT 'sec_plain', 1, 'gbt', 'forged', ARRAY['x'], ARRAY['boolean'], '{"forged": 1}', '{"auc": 0.99}', model,
+       'postgres', '2000-01-01' FROM sec_plain_row;
+SELECT p.version, p.algorithm = r.algorithm AND p.label = r.label AND p.features = r.features
+       AND p.feature_types = r.feature_types AND p.params = r.params AND p.metrics = r.metrics AS matches_bytes,
+       p.created_by, p.created_at > '2000-01-02' AS created_now, p.deployed
+FROM campaign.models p, sec_plain_row r WHERE p.name = 'sec_plain';
+-- Training and importing number on from it.
+SELECT campaign.train('sec_plain', 'sec_file', 'turnout', ARRAY['age'], 'logistic') > 0 AS trained;
+SELECT campaign.import_model('sec_plain', campaign.export_model('sec_rls')) > 0 AS imported;
+SELECT string_agg(version::text, ',' ORDER BY version) AS versions, bool_and(created_by = 'sec_north') AS all_by_north
+FROM campaign.models WHERE name = 'sec_plain';
+RESET ROLE;
+-- A role that may deploy (UPDATE on the deployed column, what campaign.deploy needs) may also
+-- insert a deployed version.
+CREATE ROLE sec_lead;
+GRANT campaign_trainer, campaign_deployer TO sec_lead;
+SET ROLE sec_lead;
+INSERT INTO campaign.models (name, version, algorithm, features, feature_types, model, deployed)
+SELECT 'sec_plain', 4, algorithm, features, feature_types, model, true FROM sec_plain_row;
+SELECT version, created_by FROM campaign.models WHERE name = 'sec_plain' AND deployed;
+RESET ROLE;
+-- A role granted more than the documented patterns (UPDATE of every column) still cannot make
+-- a row disagree with its bytes, rewrite who made it, or leave no version number.
+CREATE ROLE sec_editor;
+GRANT campaign_trainer TO sec_editor;
+GRANT UPDATE ON campaign.models TO sec_editor;
+SET ROLE sec_editor;
+UPDATE campaign.models SET metrics = '{"auc": 1}', created_by = 'sec_editor' WHERE name = 'sec_plain' AND version = 1;
+SELECT metrics = (SELECT metrics FROM sec_plain_row) AS metrics_kept, created_by
+FROM campaign.models WHERE name = 'sec_plain' AND version = 1;
+SELECT pg_temp.sqlstate_of($$UPDATE campaign.models SET version = 2147483647 WHERE name = 'sec_plain' AND version = 1$$) AS last_version;
 RESET ROLE;
 -- A role without SELECT on the voter table cannot train on it, and the error shows no data.
 CREATE ROLE sec_outsider;
@@ -196,5 +250,5 @@ SELECT pg_temp.sqlstate_of($$UPDATE campaign.models SET model = '\x00' WHERE nam
 RESET ROLE;
 SELECT deployed FROM campaign.models WHERE name = 'sec_rls';
 DELETE FROM campaign.models WHERE name LIKE 'sec\_%';
-DROP OWNED BY sec_north, sec_outsider, campaign_reader, campaign_scorer, campaign_trainer, campaign_deployer, sec_attacker;
-DROP ROLE sec_north, sec_outsider, campaign_reader, campaign_scorer, campaign_trainer, campaign_deployer, sec_attacker;
+DROP OWNED BY sec_north, sec_outsider, sec_lead, sec_editor, campaign_reader, campaign_scorer, campaign_trainer, campaign_deployer, sec_attacker;
+DROP ROLE sec_north, sec_outsider, sec_lead, sec_editor, campaign_reader, campaign_scorer, campaign_trainer, campaign_deployer, sec_attacker;

@@ -12,6 +12,7 @@ cm_writer_init(cm_writer *w)
 	w->len = 0;
 	w->cap = 0;
 	w->status = CM_OK;
+	w->finite_only = 0;
 }
 
 void
@@ -108,6 +109,13 @@ cm_put_f64(cm_writer *w, double v)
 {
 	uint64_t	bits;
 
+	if (w->finite_only && !isfinite(v))
+	{
+		if (w->status == CM_OK)
+			w->status = cm_fail(CM_ERR_NONFINITE, "a number to serialize is %s",
+								isnan(v) ? "NaN" : "infinite");
+		return;
+	}
 	memcpy(&bits, &v, sizeof(bits));
 	put_le(w, bits, 8);
 }

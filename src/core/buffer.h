@@ -20,6 +20,8 @@ typedef struct cm_writer
 	size_t		len;
 	size_t		cap;
 	cm_status	status;			/* first failure, CM_OK while all is well */
+	int			finite_only;	/* refuse NaN and infinities (CM_ERR_NONFINITE): set where the
+								 * reader will want finite numbers, so what is written can be read */
 } cm_writer;
 
 void		cm_writer_init(cm_writer *w);
@@ -29,6 +31,7 @@ void		cm_put_u8(cm_writer *w, uint8_t v);
 void		cm_put_u16(cm_writer *w, uint16_t v);
 void		cm_put_u32(cm_writer *w, uint32_t v);
 void		cm_put_u64(cm_writer *w, uint64_t v);
+/* A double; with finite_only set, NaN or an infinity fails the writer (CM_ERR_NONFINITE). */
 void		cm_put_f64(cm_writer *w, double v);
 void		cm_put_f64s(cm_writer *w, const double *v, size_t n);
 /* A string as u32 length + bytes (no terminator). */

@@ -166,6 +166,8 @@ cm_model_encode(const cm_model *model, cm_writer *w)
 	size_t		length_at;
 	size_t		body_start;
 
+	/* every algorithm's decoder wants finite numbers: refuse here what could not be loaded */
+	w->finite_only = 1;
 	cm_put_bytes(w, CM_MODEL_MAGIC, 4);
 	cm_put_u16(w, format_version(model));
 	cm_put_u16(w, (uint16_t) model->algorithm);

@@ -91,7 +91,11 @@ cm_status	cm_model_create(cm_algorithm algorithm, uint32_t n_features,
  */
 cm_status	cm_model_set_categories(cm_model *model, uint32_t j, cm_categories *c);
 
-/* Serialize into w (w->status tells whether it worked). */
+/*
+ * Serialize into w (w->status tells whether it worked).  A body number that is not finite
+ * fails with CM_ERR_NONFINITE: the decoder would refuse it, so no model is written that cannot
+ * be read back (w is left with finite_only set).
+ */
 void		cm_model_encode(const cm_model *model, cm_writer *w);
 
 /* Parse and validate bytes; on success *out is a new model owned by the caller. */

@@ -1,23 +1,33 @@
 /*
- * model.c - the model store: campaign.models rows, export/import, deploy, and the cache
- * generation that tells predict's per-call-site caches a model may have changed.
+ * model.c - the model store: campaign.models rows, export/import, the row trigger that keeps
+ * every row consistent with its bytes and the store's rules, and the cache generation that
+ * tells predict's per-call-site caches a model may have changed.
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "access/sysattr.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "commands/extension.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
-#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include <math.h>
 
 #include "model.h"
 #include "campaign.h"
@@ -26,23 +36,44 @@
 #include "utils.h"
 #include "../core/buffer.h"
 
+/* The last version number a model name can take: far from int4's end, so "next" always exists. */
+#define MODEL_MAX_VERSION 1000000000
+
 uint64		cm_pg_model_store_generation = 1;
 
-/* Any relcache invalidation of campaign.models (or of everything) bumps the generation. */
+/*
+ * The OID of campaign.models while it is known, else InvalidOid.  It is forgotten at every
+ * invalidation of that relation (DROP EXTENSION sends one), and learnt again by the next model
+ * lookup: a pooled backend that sees the extension dropped and created again then follows the
+ * new table instead of watching the dropped OID forever.
+ */
+static Oid	models_relid = InvalidOid;
+
+/*
+ * Any relcache invalidation of campaign.models (or of everything) bumps the generation; so does
+ * any invalidation while the table's OID is not known.  No catalog lookup here: invalidation
+ * callbacks should not read catalogs.
+ */
 static void
 model_store_relcache_callback(Datum arg pg_attribute_unused(), Oid relid)
 {
-	static Oid	models_relid = InvalidOid;
+	if (OidIsValid(relid) && OidIsValid(models_relid) && relid != models_relid)
+		return;
+	cm_pg_model_store_generation++;
+	models_relid = InvalidOid;
+}
 
-	if (!OidIsValid(models_relid) && IsTransactionState())
-	{
-		Oid			nsp = get_namespace_oid("campaign", true);
+/* Learn the OID of campaign.models again after an invalidation (in a transaction). */
+static void
+remember_models_relid(void)
+{
+	Oid			nsp;
 
-		if (OidIsValid(nsp))
-			models_relid = get_relname_relid("models", nsp);
-	}
-	if (relid == InvalidOid || relid == models_relid || !OidIsValid(models_relid))
-		cm_pg_model_store_generation++;
+	if (OidIsValid(models_relid))
+		return;
+	nsp = get_namespace_oid("campaign", true);
+	if (OidIsValid(nsp))
+		models_relid = get_relname_relid("models", nsp);
 }
 
 void
@@ -78,14 +109,60 @@ cm_pg_check_model_name(const char *name)
 				 errmsg("model name must have 1 to %d bytes", CM_MODEL_MAX_NAME)));
 }
 
+static void
+report_invalid_text(const char *what, const char *which) pg_attribute_noreturn();
+
+static void
+report_invalid_text(const char *what, const char *which)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+			 errmsg("%s: %s is not valid %s", what, which, GetDatabaseEncodingName()),
+			 errdetail("Every text in a model must be valid in the database encoding.")));
+	pg_unreachable();
+}
+
+static bool
+valid_text(const char *s, size_t len)
+{
+	return pg_verify_mbstr(GetDatabaseEncoding(), s, (int) len, true);
+}
+
+/*
+ * Every text of a decoded model in the database encoding: feature names and metadata land in
+ * campaign.models' text columns and in messages, and one invalid byte in that table makes the
+ * COPY of a pg_dump of it fail at restore, losing every model.
+ */
+static void
+check_model_texts(const cm_model *model, const char *what)
+{
+	for (uint32 i = 0; i < model->n_features; i++)
+		if (!valid_text(model->feature_names[i], strlen(model->feature_names[i])))
+			report_invalid_text(what, psprintf("the name of feature %u", i + 1));
+	for (uint32 i = 0; i < model->n_features; i++)
+		for (uint32 k = 0; k < model->categories[i].n; k++)
+			if (!valid_text(model->categories[i].values[k], model->categories[i].lengths[k]))
+				report_invalid_text(what, psprintf("category %u of feature \"%s\"", k + 1,
+												   model->feature_names[i]));
+	if (!valid_text(model->metadata, strlen(model->metadata)))
+		report_invalid_text(what, "the metadata (label, params, metrics)");
+}
+
+cm_model *
+cm_pg_decode_model(const void *bytes, size_t len, const char *what)
+{
+	cm_model   *model;
+
+	CM_PG_CHECK(cm_model_decode(bytes, len, &model), what);
+	check_model_texts(model, what);
+	return model;
+}
+
 /* Decode the bytea of a stored model into the caller's memory context. */
 static cm_model *
 decode_stored(bytea *bytes, const char *what)
 {
-	cm_model   *model;
-
-	CM_PG_CHECK(cm_model_decode(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), &model), what);
-	return model;
+	return cm_pg_decode_model(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), what);
 }
 
 /*
@@ -120,6 +197,7 @@ load_model(const char *sql, Oid argtype, Datum arg, cm_pg_stored_model *out, con
 	MemoryContext caller = CurrentMemoryContext;
 	bool		found;
 
+	remember_models_relid();
 	SPI_connect();
 	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "model lookup failed");
@@ -213,14 +291,21 @@ feature_array(const cm_model *model, bool types)
 										   TYPALIGN_INT));
 }
 
-/* Serialize a model into a new bytea. */
+/*
+ * Serialize a model into a new bytea.  A number that is not finite (a fit that overflowed) is
+ * refused here: its bytes would be stored, become the active version and fail every load.
+ */
 static bytea *
-encode_model(const cm_model *model)
+encode_model(const cm_model *model, const char *name)
 {
 	cm_writer	w;
 
 	cm_writer_init(&w);
 	cm_model_encode(model, &w);
+	if (w.status == CM_ERR_NONFINITE)
+		cm_pg_raise_hint(w.status, psprintf("could not store model \"%s\"", name),
+						 "The fit overflowed double precision: scale very large features down "
+						 "(divide them by a constant) and train again.");
 	CM_PG_CHECK(w.status, "could not serialize the model");
 	if (w.len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
@@ -229,41 +314,59 @@ encode_model(const cm_model *model)
 	return cm_pg_writer_to_bytea(&w);
 }
 
-/* Serialize versions of one name: concurrent trainers get distinct version numbers. */
 static void
-lock_model_name(const char *name)
-{
-	uint32		key = hash_bytes((const unsigned char *) name, (int) strlen(name));
-	Oid			argtype = INT8OID;
-	Datum		arg = Int64GetDatum(((int64) 0x43504d << 32) | key);
+report_no_version_left(const char *name, int64 last) pg_attribute_noreturn();
 
-	if (SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock($1)", 1, &argtype, &arg,
-							  NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not lock model name");
+static void
+report_no_version_left(const char *name, int64 last)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("model \"%s\" has no version number left", name),
+			 errdetail("Its newest version is " INT64_FORMAT "; versions end at %d.", last,
+					   MODEL_MAX_VERSION),
+			 errhint("Delete its versions above %d, or store the model under another name.",
+					 MODEL_MAX_VERSION - 1)));
+	pg_unreachable();
 }
 
 /*
- * Insert the row as the next version of its name (the name is locked).  Under READ COMMITTED
- * the insert's fresh snapshot sees every committed version.  Under REPEATABLE READ or
- * SERIALIZABLE the transaction's snapshot may predate a version committed by a concurrent
- * trainer, and the next number computed from it collides on UNIQUE (name, version): that is
- * reported as the serialization failure it is, which clients know to retry.
+ * The newest version of a model name, 0 if none.  read_only: in the caller's snapshot;
+ * otherwise, under READ COMMITTED, in a fresh one.
  */
-static void
-insert_next_version(const char *name, Oid *types, Datum *values, const char *nulls)
+static int64
+last_version(const char *name, bool read_only)
+{
+	Oid			argtype = TEXTOID;
+	Datum		arg = CStringGetTextDatum(name);
+	bool		isnull;
+	int64		last;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT COALESCE(pg_catalog.max(version), 0)::pg_catalog.int8"
+							  " FROM campaign.models WHERE name OPERATOR(pg_catalog.=) $1",
+							  1, &argtype, &arg, NULL, read_only, 1) != SPI_OK_SELECT)
+		elog(ERROR, "model version lookup failed");
+	last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return last;
+}
+
+/*
+ * One try at inserting the row as the next version of its name; whether a row was inserted.
+ * The number is computed in the insert's own snapshot, which the row trigger checks it
+ * against.  Under REPEATABLE READ or SERIALIZABLE the snapshot may predate a version committed
+ * by a concurrent transaction, and the number computed from it collides on UNIQUE (name,
+ * version): that is reported as the serialization failure it is, which clients know to retry.
+ */
+static bool
+insert_once(const char *sql, const char *name, Oid *types, Datum *values, const char *nulls)
 {
 	MemoryContext caller = CurrentMemoryContext;
 
 	PG_TRY();
 	{
-		if (SPI_execute_with_args(
-								  "INSERT INTO campaign.models"
-								  " (name, version, algorithm, label, features, feature_types, params, metrics, model)"
-								  " SELECT $1, COALESCE(pg_catalog.max(version), 0) OPERATOR(pg_catalog.+) 1,"
-								  " $2, $3, $4, $5, $6, $7, $8"
-								  " FROM campaign.models WHERE name OPERATOR(pg_catalog.=) $1"
-								  " RETURNING id",
-								  8, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		if (SPI_execute_with_args(sql, 8, types, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "could not store the model");
 	}
 	PG_CATCH();
@@ -285,6 +388,50 @@ insert_next_version(const char *name, Oid *types, Datum *values, const char *nul
 				 errhint("Retry the transaction.")));
 	}
 	PG_END_TRY();
+	return SPI_processed > 0;
+}
+
+/*
+ * Insert the row as the next version of its name.  No lock is taken first, so no role can
+ * block trainings by holding one: the unique key (name, version) orders them.  A concurrent
+ * transaction storing the same number makes the insert wait for it; when it commits, READ
+ * COMMITTED skips the conflict (ON CONFLICT DO NOTHING) and tries again in a fresh snapshot,
+ * which sees that version and takes the next number.  Only a role that may insert into
+ * campaign.models can make a training wait.
+ */
+static void
+insert_next_version(const char *name, Oid *types, Datum *values, const char *nulls)
+{
+	bool		retry = !IsolationUsesXactSnapshot();
+	char	   *sql = psprintf("INSERT INTO campaign.models"
+							   " (name, version, algorithm, label, features, feature_types, params, metrics, model)"
+							   " SELECT $1, n.last OPERATOR(pg_catalog.+) 1, $2, $3, $4, $5, $6, $7, $8"
+							   " FROM (SELECT COALESCE(pg_catalog.max(version), 0) AS last"
+							   "       FROM campaign.models WHERE name OPERATOR(pg_catalog.=) $1) n"
+							   " WHERE n.last OPERATOR(pg_catalog.<) %d%s RETURNING id",
+							   MODEL_MAX_VERSION,
+							   retry ? " ON CONFLICT ON CONSTRAINT models_name_version_key DO NOTHING" : "");
+
+	int64		seen = -1;
+
+	while (!insert_once(sql, name, types, values, nulls))
+	{
+		int64		last = last_version(name, false);
+
+		if (last >= MODEL_MAX_VERSION)
+			report_no_version_left(name, last);
+		if (!retry)
+			elog(ERROR, "could not store model \"%s\"", name);
+		/* a conflict with a version this role cannot see (row security) would never end */
+		if (last == seen)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("model \"%s\" has a version " INT64_FORMAT " this role cannot see", name,
+							last + 1),
+					 errdetail("Row-level security on campaign.models hides versions of this name.")));
+		seen = last;
+		CHECK_FOR_INTERRUPTS();
+	}
 }
 
 int64
@@ -307,10 +454,9 @@ cm_pg_store_model(const char *name, const cm_model *model, const char *label,
 	values[4] = feature_array(model, true);
 	values[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum(params_json));
 	values[6] = DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics_json));
-	values[7] = PointerGetDatum(encode_model(model));
+	values[7] = PointerGetDatum(encode_model(model, name));
 
 	SPI_connect();
-	lock_model_name(name);
 	insert_next_version(name, types, values, nulls);
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
@@ -363,29 +509,7 @@ export_model(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(result);
 }
 
-/* The value of key in a JSON object as text ("{}" or NULL when absent). */
-static char *
-metadata_field(Jsonb *metadata, const char *key, bool as_json)
-{
-	JsonbValue	k;
-	JsonbValue *v;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = (int) strlen(key);
-	v = findJsonbValueFromContainer(&metadata->root, JB_FOBJECT, &k);
-	if (v == NULL)
-		return as_json ? pstrdup("{}") : NULL;
-	if (!as_json)
-		return v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) : NULL;
-	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("model metadata field \"%s\" is not a JSON object", key)));
-	return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
-}
-
-/* Parse the metadata JSON text of an imported blob; bad JSON is corruption, not 22P02. */
+/* Parse the metadata JSON text of a model's bytes; bad JSON is corruption, not 22P02. */
 static Jsonb *
 parse_metadata(const char *text)
 {
@@ -411,6 +535,111 @@ parse_metadata(const char *text)
 	return result;
 }
 
+static JsonbValue *
+find_key(Jsonb *object, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = (int) strlen(key);
+	return findJsonbValueFromContainer(&object->root, JB_FOBJECT, &k);
+}
+
+/* The JSON object under key ({} when absent). */
+static Jsonb *
+metadata_object(Jsonb *metadata, const char *key)
+{
+	JsonbValue *v = find_key(metadata, key);
+
+	if (v == NULL)
+		return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("model metadata field \"%s\" is not a JSON object", key)));
+	return JsonbValueToJsonb(v);
+}
+
+/* The metrics campaign.model_catalog shows as columns; rows: a bigint column of row counts. */
+static const struct catalog_metric
+{
+	const char *key;
+	bool		rows;
+}			catalog_metrics[] = {
+	{"auc", false}, {"logloss", false}, {"brier", false}, {"base_rate", false},
+	{"rows_train", true}, {"rows_holdout", true}, {"training_seconds", false},
+};
+
+/* Row counts up to 2^53, where every whole double is exact. */
+#define MAX_METRIC_ROWS 9007199254740992.0
+
+/* Whether a metric's value fits its catalog column: a finite double, or a whole row count. */
+static bool
+metric_fits(const JsonbValue *v, bool rows)
+{
+	char	   *text;
+	bool		error = false;
+	double		d;
+
+	if (v->type != jbvNumeric)
+		return false;
+	text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+	d = float8in_internal_opt_error(text, NULL, "double precision", text, &error);
+	if (error || !isfinite(d))
+		return false;
+	return !rows || (d >= 0 && d <= MAX_METRIC_ROWS && d == floor(d));
+}
+
+/*
+ * Each metric the catalog shows fits its column, or is null or absent: one imported model with
+ * {"auc": "not a number"} used to make campaign.model_catalog fail for every role.
+ */
+static void
+check_catalog_metrics(Jsonb *metrics)
+{
+	for (size_t i = 0; i < lengthof(catalog_metrics); i++)
+	{
+		JsonbValue *v = find_key(metrics, catalog_metrics[i].key);
+
+		if (v != NULL && v->type != jbvNull && !metric_fits(v, catalog_metrics[i].rows))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("model metric \"%s\" must be %s or null", catalog_metrics[i].key,
+							catalog_metrics[i].rows ? "a whole number of rows" : "a finite number"),
+					 errdetail("campaign.model_catalog shows it as a column of type %s.",
+							   catalog_metrics[i].rows ? "bigint" : "double precision")));
+	}
+}
+
+/* What the metadata of a model puts in its row of campaign.models. */
+typedef struct model_metadata
+{
+	char	   *label;			/* NULL when none */
+	Jsonb	   *params;
+	Jsonb	   *metrics;
+} model_metadata;
+
+/* Read and check the metadata of decoded bytes (import, and rows the trigger checks). */
+static void
+read_metadata(const cm_model *model, model_metadata *out)
+{
+	Jsonb	   *metadata = parse_metadata(model->metadata);
+	JsonbValue *label = find_key(metadata, "label");
+
+	out->label = label && label->type == jbvString ?
+		pnstrdup(label->val.string.val, label->val.string.len) : NULL;
+	out->params = metadata_object(metadata, "params");
+	out->metrics = metadata_object(metadata, "metrics");
+	check_catalog_metrics(out->metrics);
+}
+
+static char *
+jsonb_text(Jsonb *j)
+{
+	return JsonbToCString(NULL, &j->root, VARSIZE(j));
+}
+
 PG_FUNCTION_INFO_V1(import_model);
 
 /* campaign.import_model(model text, bytes bytea) returns bigint */
@@ -419,7 +648,7 @@ import_model(PG_FUNCTION_ARGS)
 {
 	char	   *name;
 	cm_model   *model;
-	Jsonb	   *metadata;
+	model_metadata metadata;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -428,8 +657,271 @@ import_model(PG_FUNCTION_ARGS)
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	cm_pg_check_model_name(name);
 	model = decode_stored(PG_GETARG_BYTEA_PP(1), "invalid model bytes");
-	metadata = parse_metadata(model->metadata);
-	PG_RETURN_INT64(cm_pg_store_model(name, model, metadata_field(metadata, "label", false),
-									  metadata_field(metadata, "params", true),
-									  metadata_field(metadata, "metrics", true)));
+	read_metadata(model, &metadata);
+	PG_RETURN_INT64(cm_pg_store_model(name, model, metadata.label, jsonb_text(metadata.params),
+									  jsonb_text(metadata.metrics)));
+}
+
+/* ---- models_check: each row agrees with its bytes and the store's rules ------------------ */
+
+/* The columns of campaign.models the row trigger reads or sets. */
+typedef enum models_column
+{
+	COL_ID, COL_NAME, COL_VERSION, COL_ALGORITHM, COL_LABEL, COL_FEATURES, COL_FEATURE_TYPES,
+	COL_PARAMS, COL_METRICS, COL_MODEL, COL_CREATED_AT, COL_CREATED_BY, COL_DEPLOYED,
+	N_MODELS_COLUMNS
+} models_column;
+
+static const char *const models_column_names[N_MODELS_COLUMNS] = {
+	"id", "name", "version", "algorithm", "label", "features", "feature_types",
+	"params", "metrics", "model", "created_at", "created_by", "deployed"
+};
+
+/* The row being checked, and the columns the trigger sets in it. */
+typedef struct checked_row
+{
+	TriggerData *td;
+	TupleDesc	desc;
+	AttrNumber	att[N_MODELS_COLUMNS];
+	HeapTuple	old;			/* NULL on INSERT */
+	HeapTuple	new;
+	int			n_set;
+	int			set_att[N_MODELS_COLUMNS];
+	Datum		set_value[N_MODELS_COLUMNS];
+	bool		set_null[N_MODELS_COLUMNS];
+} checked_row;
+
+static Datum
+column(const checked_row *r, HeapTuple tuple, models_column c, bool *isnull)
+{
+	return heap_getattr(tuple, r->att[c], r->desc, isnull);
+}
+
+static void
+set_column(checked_row *r, models_column c, Datum value, bool isnull)
+{
+	r->set_att[r->n_set] = r->att[c];
+	r->set_value[r->n_set] = value;
+	r->set_null[r->n_set] = isnull;
+	r->n_set++;
+}
+
+static void
+keep_old(checked_row *r, models_column c)
+{
+	bool		isnull;
+	Datum		value = column(r, r->old, c, &isnull);
+
+	set_column(r, c, value, isnull);
+}
+
+/* Whether the UPDATE's SET list names column c (always on INSERT). */
+static bool
+assigned(const checked_row *r, models_column c)
+{
+	return r->old == NULL ||
+		bms_is_member(r->att[c] - FirstLowInvalidHeapAttributeNumber, r->td->tg_updatedcols);
+}
+
+/* Whether the row is new or its name or version changed: a version it must be next for. */
+static bool
+moved(const checked_row *r)
+{
+	bool		n1,
+				n2;
+	text	   *a,
+			   *b;
+
+	if (r->old == NULL)
+		return true;
+	if (DatumGetInt32(column(r, r->old, COL_VERSION, &n1)) !=
+		DatumGetInt32(column(r, r->new, COL_VERSION, &n2)))
+		return true;
+	a = DatumGetTextPP(column(r, r->old, COL_NAME, &n1));
+	b = DatumGetTextPP(column(r, r->new, COL_NAME, &n2));
+	return VARSIZE_ANY_EXHDR(a) != VARSIZE_ANY_EXHDR(b) ||
+		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) != 0;
+}
+
+static char *
+row_name(const checked_row *r)
+{
+	bool		isnull;
+
+	return TextDatumGetCString(column(r, r->new, COL_NAME, &isnull));
+}
+
+/*
+ * An id is one campaign.models_id_seq has handed out: an id chosen ahead of the sequence
+ * would make a later training fail on the primary key when the sequence reaches it.
+ */
+static void
+check_id(const checked_row *r)
+{
+	bool		isnull;
+	int64		id = DatumGetInt64(column(r, r->new, COL_ID, &isnull));
+	int64		last = 0;
+	Datum		value;
+
+	SPI_connect();
+	if (SPI_execute("SELECT pg_catalog.pg_sequence_last_value('campaign.models_id_seq'::pg_catalog.regclass)",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "model id lookup failed");
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		last = DatumGetInt64(value);
+	SPI_finish();
+	if (id > last)
+		ereport(ERROR,
+				(errcode(ERRCODE_GENERATED_ALWAYS),
+				 errmsg("model id " INT64_FORMAT " was not handed out by campaign.models_id_seq", id),
+				 errdetail("An id ahead of the sequence would make a later training fail when the sequence reaches it."),
+				 errhint("Leave id to its default.")));
+}
+
+/*
+ * The version is the next one of its name, in the statement's snapshot (the one
+ * insert_next_version numbers in): no gap, so no role can leave a name without a number.
+ */
+static void
+check_next_version(const checked_row *r)
+{
+	bool		isnull;
+	char	   *name = row_name(r);
+	int32		version = DatumGetInt32(column(r, r->new, COL_VERSION, &isnull));
+	int64		next = last_version(name, true) + 1;
+
+	if (next > MODEL_MAX_VERSION)
+		report_no_version_left(name, next - 1);
+	if (version != next)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("version %d of model \"%s\" is not its next version", version, name),
+				 errdetail("The next version of model \"%s\" is " INT64_FORMAT ".", name, next),
+				 errhint("Leave numbering to campaign.train and campaign.import_model, or insert the next version.")));
+}
+
+/* Every metadata column from the bytes, which are decoded and checked as an import's. */
+static void
+derive_metadata(checked_row *r)
+{
+	bool		isnull;
+	bytea	   *bytes = DatumGetByteaPP(column(r, r->new, COL_MODEL, &isnull));
+	cm_model   *model = decode_stored(bytes, "invalid model bytes");
+	model_metadata metadata;
+
+	read_metadata(model, &metadata);
+	set_column(r, COL_ALGORITHM, CStringGetTextDatum(cm_algorithm_by_id(model->algorithm)->name),
+			   false);
+	set_column(r, COL_LABEL, metadata.label ? CStringGetTextDatum(metadata.label) : (Datum) 0,
+			   metadata.label == NULL);
+	set_column(r, COL_FEATURES, feature_array(model, false), false);
+	set_column(r, COL_FEATURE_TYPES, feature_array(model, true), false);
+	set_column(r, COL_PARAMS, JsonbPGetDatum(metadata.params), false);
+	set_column(r, COL_METRICS, JsonbPGetDatum(metadata.metrics), false);
+	cm_model_free(model);
+}
+
+/* Who stored a version and when: the session's on INSERT, kept on UPDATE. */
+static void
+set_provenance(checked_row *r)
+{
+	if (r->old != NULL)
+	{
+		keep_old(r, COL_CREATED_BY);
+		keep_old(r, COL_CREATED_AT);
+		return;
+	}
+	set_column(r, COL_CREATED_BY,
+			   DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false))),
+			   false);
+	set_column(r, COL_CREATED_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false);
+}
+
+/*
+ * Whether the change deploys a model: a deployed row that is new, was not deployed, moved to
+ * another name or version, or got other bytes.
+ */
+static bool
+deploys(const checked_row *r, bool is_moved)
+{
+	bool		isnull;
+
+	if (!DatumGetBool(column(r, r->new, COL_DEPLOYED, &isnull)))
+		return false;
+	return r->old == NULL || is_moved || assigned(r, COL_MODEL) ||
+		!DatumGetBool(column(r, r->old, COL_DEPLOYED, &isnull));
+}
+
+/*
+ * A role may deploy when it may update the deployed column, which campaign.deploy() does: a
+ * trainer's INSERT cannot deploy what it may not.
+ */
+static void
+check_may_deploy(const checked_row *r)
+{
+	Oid			relid = RelationGetRelid(r->td->tg_relation);
+
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK ||
+		pg_attribute_aclcheck(relid, r->att[COL_DEPLOYED], GetUserId(), ACL_UPDATE) == ACLCHECK_OK)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to deploy model \"%s\"", row_name(r)),
+			 errdetail("Deploying needs UPDATE on column deployed of campaign.models, as campaign.deploy() does."),
+			 errhint("Store it with deployed = false, and have a role that may deploy run campaign.deploy().")));
+}
+
+static HeapTuple
+check_row(TriggerData *td)
+{
+	checked_row r = {0};
+	bool		is_moved;
+
+	r.td = td;
+	r.desc = RelationGetDescr(td->tg_relation);
+	r.old = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_trigtuple : NULL;
+	r.new = r.old ? td->tg_newtuple : td->tg_trigtuple;
+	for (int c = 0; c < N_MODELS_COLUMNS; c++)
+		if ((r.att[c] = SPI_fnumber(r.desc, models_column_names[c])) <= 0)
+			elog(ERROR, "campaign.models has no column \"%s\"", models_column_names[c]);
+	if (assigned(&r, COL_ID))
+		check_id(&r);
+	is_moved = moved(&r);
+	if (is_moved)
+		check_next_version(&r);
+	if (assigned(&r, COL_MODEL) || assigned(&r, COL_ALGORITHM) || assigned(&r, COL_LABEL) ||
+		assigned(&r, COL_FEATURES) || assigned(&r, COL_FEATURE_TYPES) ||
+		assigned(&r, COL_PARAMS) || assigned(&r, COL_METRICS))
+		derive_metadata(&r);
+	set_provenance(&r);
+	if (deploys(&r, is_moved))
+		check_may_deploy(&r);
+	return heap_modify_tuple_by_cols(r.new, r.desc, r.n_set, r.set_att, r.set_value, r.set_null);
+}
+
+PG_FUNCTION_INFO_V1(models_check);
+
+/*
+ * BEFORE INSERT OR UPDATE row trigger on campaign.models: whoever writes a row, it agrees with
+ * its bytes (valid, every metadata column derived from them), gets the next version of its
+ * name and an id from the sequence, records who stored it, and is deployed only by a role
+ * that may deploy.  Superusers are outside the threat model, and pg_restore runs as one: a
+ * restore must take every dumped row as it is, rows older releases let in included.
+ */
+Datum
+models_check(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_UPDATE(td->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("campaign.models_check() must be called as a BEFORE INSERT OR UPDATE row trigger")));
+	if (superuser())
+		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple :
+							   td->tg_trigtuple);
+	return PointerGetDatum(check_row(td));
 }

@@ -25,6 +25,13 @@ void		cm_pg_load_model_by_id(int64 id, cm_pg_stored_model *out);
 void		cm_pg_fetch_model_bytes_by_name(const char *name, cm_pg_stored_model *out);
 void		cm_pg_fetch_model_bytes_by_id(int64 id, cm_pg_stored_model *out);
 
+/*
+ * Decode model bytes into the caller's memory context, or raise: what the bytes are (e.g.
+ * "model \"x\"") starts the message.  Besides the core's checks, every text of the model
+ * must be valid in the database encoding (22021).
+ */
+cm_model   *cm_pg_decode_model(const void *bytes, size_t len, const char *what);
+
 /* Whether this database has the citus extension. */
 bool		cm_pg_citus_installed(void);
 

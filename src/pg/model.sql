@@ -35,6 +35,17 @@ CREATE TRIGGER models_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON campaign.models
     FOR EACH STATEMENT EXECUTE FUNCTION campaign.models_changed();
 
+-- Whoever inserts or updates a row, it agrees with its bytes and the store's rules (see
+-- models_check in model.c and docs/security.md); rows written by a superuser, pg_restore's
+-- included, are taken as they are.
+CREATE FUNCTION campaign.models_check() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'models_check' LANGUAGE C;
+COMMENT ON FUNCTION campaign.models_check() IS
+    'Trigger: a stored model row agrees with its bytes, is the next version, and is deployed only by a role that may deploy';
+CREATE TRIGGER models_check
+    BEFORE INSERT OR UPDATE ON campaign.models
+    FOR EACH ROW EXECUTE FUNCTION campaign.models_check();
+
 CREATE VIEW campaign.model_catalog AS
 SELECT m.id,
        m.name,
@@ -43,13 +54,15 @@ SELECT m.id,
        m.label,
        pg_catalog.cardinality(m.features) AS n_features,
        pg_catalog.array_to_string(m.features, ', ') AS features,
-       (m.metrics ->> 'auc')::float8 AS auc,
-       (m.metrics ->> 'logloss')::float8 AS logloss,
-       (m.metrics ->> 'brier')::float8 AS brier,
-       (m.metrics ->> 'base_rate')::float8 AS base_rate,
-       (m.metrics ->> 'rows_train')::bigint AS rows_train,
-       (m.metrics ->> 'rows_holdout')::bigint AS rows_holdout,
-       (m.metrics ->> 'training_seconds')::float8 AS training_seconds,
+       -- a metric its column cannot hold (from a superuser or an older release) is NULL, so
+       -- one odd row never makes the catalog fail for everyone (silent jsonpath: no error)
+       pg_catalog.jsonb_path_query_first(m.metrics, 'strict $.auc ? (@.type() == "number").double()', '{}', true)::float8 AS auc,
+       pg_catalog.jsonb_path_query_first(m.metrics, 'strict $.logloss ? (@.type() == "number").double()', '{}', true)::float8 AS logloss,
+       pg_catalog.jsonb_path_query_first(m.metrics, 'strict $.brier ? (@.type() == "number").double()', '{}', true)::float8 AS brier,
+       pg_catalog.jsonb_path_query_first(m.metrics, 'strict $.base_rate ? (@.type() == "number").double()', '{}', true)::float8 AS base_rate,
+       pg_catalog.jsonb_path_query_first(m.metrics, 'strict $.rows_train ? (@.type() == "number" && @ >= -9e18 && @ <= 9e18)', '{}', true)::bigint AS rows_train,
+       pg_catalog.jsonb_path_query_first(m.metrics, 'strict $.rows_holdout ? (@.type() == "number" && @ >= -9e18 && @ <= 9e18)', '{}', true)::bigint AS rows_holdout,
+       pg_catalog.jsonb_path_query_first(m.metrics, 'strict $.training_seconds ? (@.type() == "number").double()', '{}', true)::float8 AS training_seconds,
        m.params::text AS params,
        m.created_at,
        m.created_by::text AS created_by,

@@ -105,8 +105,8 @@ decode_carried(FunctionCallInfo fcinfo, predict_cache *cache, const char *name)
 	bytes = PG_GETARG_BYTEA_P_COPY(1);
 	cache->carried = bytes;
 	cache->stored.name = pstrdup(name);
-	CM_PG_CHECK(cm_model_decode(VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ, &cache->stored.model),
-				psprintf("model \"%s\"", name));
+	cache->stored.model = cm_pg_decode_model(VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ,
+											 psprintf("model \"%s\"", name));
 }
 
 /* Make sure cache->stored is the model named by the call's first argument(s). */

@@ -92,6 +92,30 @@ test_nonfinite_rejected(void **state)
 	cm_writer_free(&w);
 }
 
+/* A writer for a reader that wants finite numbers refuses to write others, and stays failed. */
+static void
+test_finite_only_writer_refuses_nonfinite(void **state)
+{
+	cm_writer	w;
+
+	(void) state;
+	cm_writer_init(&w);
+	w.finite_only = 1;
+	cm_put_f64(&w, 1e308);
+	assert_int_equal(w.status, CM_OK);
+	cm_put_f64(&w, INFINITY);
+	assert_int_equal(w.status, CM_ERR_NONFINITE);
+	assert_non_null(strstr(cm_last_error(), "is infinite"));
+	cm_put_f64(&w, 2.0);
+	assert_int_equal(w.len, 8);
+	cm_writer_free(&w);
+	cm_writer_init(&w);
+	w.finite_only = 1;
+	cm_put_f64(&w, NAN);
+	assert_int_equal(w.status, CM_ERR_NONFINITE);
+	cm_writer_free(&w);
+}
+
 static void
 test_count_bounded_by_remaining_bytes(void **state)
 {
@@ -156,6 +180,7 @@ HARNESS_MAIN("buffer",
 			 HARNESS_TEST(test_truncation_is_corrupt),
 			 HARNESS_TEST(test_trailing_bytes_are_corrupt),
 			 HARNESS_TEST(test_nonfinite_rejected),
+			 HARNESS_TEST(test_finite_only_writer_refuses_nonfinite),
 			 HARNESS_TEST(test_count_bounded_by_remaining_bytes),
 			 HARNESS_TEST(test_string_with_nul_rejected),
 			 HARNESS_TEST(test_writer_out_of_memory_is_sticky),

@@ -203,6 +203,23 @@ test_nonfinite_coefficient_rejected(void **state)
 	cm_writer_free(&w);
 }
 
+/* A fit that overflowed is refused by the encoder, not written to fail every later load. */
+static void
+test_nonfinite_body_not_encoded(void **state)
+{
+	cm_model   *model = sample_model();
+	cm_writer	w;
+
+	(void) state;
+	((cm_logistic *) model->body)->scale[1] = INFINITY;
+	cm_writer_init(&w);
+	cm_model_encode(model, &w);
+	assert_int_equal(w.status, CM_ERR_NONFINITE);
+	assert_non_null(strstr(cm_last_error(), "infinite"));
+	cm_model_free(model);
+	cm_writer_free(&w);
+}
+
 static void
 test_nonpositive_scale_rejected(void **state)
 {
@@ -229,4 +246,5 @@ HARNESS_MAIN("model",
 			 HARNESS_TEST(test_forged_header_fields),
 			 HARNESS_TEST(test_duplicate_names_rejected),
 			 HARNESS_TEST(test_nonfinite_coefficient_rejected),
+			 HARNESS_TEST(test_nonfinite_body_not_encoded),
 			 HARNESS_TEST(test_nonpositive_scale_rejected))
