@@ -13,13 +13,21 @@
 /* Room for the rounding of long sums of values that are each within bounds. */
 #define SUM_SLACK(n) (1e-9 * (n) + 1e-9)
 
+/*
+ * The message reaches SQL users as it is, so a non-finite p is spelt as SQL prints a float8
+ * (NaN, Infinity), not as printf does.
+ */
+#define P_MESSAGE "p must be a probability between 0 and 1, got "
+
 cm_status
 cm_rollup_check_p(double p)
 {
-	if (isnan(p) || isinf(p))
-		return cm_fail(CM_ERR_NONFINITE, "p must be a finite probability");
+	if (isnan(p))
+		return cm_fail(CM_ERR_NONFINITE, P_MESSAGE "NaN");
+	if (isinf(p))
+		return cm_fail(CM_ERR_NONFINITE, P_MESSAGE "%sInfinity", p < 0.0 ? "-" : "");
 	if (p < 0.0 || p > 1.0)
-		return cm_fail(CM_ERR_INVALID, "p must be between 0 and 1, got %g", p);
+		return cm_fail(CM_ERR_RANGE, P_MESSAGE "%g", p);
 	return CM_OK;
 }
 

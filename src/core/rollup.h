@@ -46,7 +46,7 @@ typedef struct cm_propensity
 	double		hi;
 } cm_propensity;
 
-/* CM_ERR_NONFINITE for NaN/infinity, CM_ERR_INVALID outside [0, 1]. */
+/* CM_ERR_NONFINITE for NaN/infinity, CM_ERR_RANGE outside [0, 1]. */
 cm_status	cm_rollup_check_p(double p);
 
 /* Validate a state's header against its length (no entry past the header is trusted). */

@@ -30,6 +30,8 @@ cm_status_name(cm_status status)
 			return "unusable data";
 		case CM_ERR_NONFINITE:
 			return "non-finite value";
+		case CM_ERR_RANGE:
+			return "value out of range";
 		case CM_ERR_CORRUPT:
 			return "corrupt data";
 		case CM_ERR_CANCELED:

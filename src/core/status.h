@@ -16,6 +16,7 @@ typedef enum cm_status
 	CM_ERR_INVALID,				/* a caller-supplied argument or parameter is invalid */
 	CM_ERR_DATA,				/* the data cannot be used (one class only, empty, ...) */
 	CM_ERR_NONFINITE,			/* NaN or infinity where a finite number is required */
+	CM_ERR_RANGE,				/* a finite number outside the range it must lie in (p > 1) */
 	CM_ERR_CORRUPT,				/* a serialized model or state failed validation */
 	CM_ERR_CANCELED,			/* the host's interrupt hook asked us to stop */
 	CM_ERR_INTERNAL				/* a broken invariant: a bug */

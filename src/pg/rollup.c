@@ -118,13 +118,9 @@ rollup_transfn(PG_FUNCTION_ARGS)
 	size_t		len,
 				need;
 	double	   *s = state_values(state, &len);
-	cm_status	status = cm_rollup_check_p(p);
 
-	if (status != CM_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("p must be a probability between 0 and 1, got %g", p),
-				 errhint("Pass NULL for voters without a score; NULL is left out of the rollup.")));
+	CM_PG_CHECK_HINT(cm_rollup_check_p(p), NULL,
+					 "Pass NULL for voters without a score; NULL is left out of the rollup.");
 	need = cm_rollup_len_after_add(s);
 	if (need > len || !AggCheckCallContext(fcinfo, NULL))
 	{

@@ -22,6 +22,7 @@ sqlstate_of(cm_status status)
 		case CM_ERR_DATA:
 			return ERRCODE_DATA_EXCEPTION;
 		case CM_ERR_NONFINITE:
+		case CM_ERR_RANGE:
 			return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
 		case CM_ERR_CORRUPT:
 			return ERRCODE_DATA_CORRUPTED;

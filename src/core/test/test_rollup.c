@@ -226,10 +226,14 @@ test_check_p(void **state)
 	(void) state;
 	assert_int_equal(cm_rollup_check_p(0.0), CM_OK);
 	assert_int_equal(cm_rollup_check_p(1.0), CM_OK);
-	assert_int_equal(cm_rollup_check_p(-0.01), CM_ERR_INVALID);
-	assert_int_equal(cm_rollup_check_p(1.01), CM_ERR_INVALID);
+	assert_int_equal(cm_rollup_check_p(-0.01), CM_ERR_RANGE);
+	assert_int_equal(cm_rollup_check_p(1.01), CM_ERR_RANGE);
+	assert_string_equal(cm_last_error(), "p must be a probability between 0 and 1, got 1.01");
 	assert_int_equal(cm_rollup_check_p(NAN), CM_ERR_NONFINITE);
+	assert_string_equal(cm_last_error(), "p must be a probability between 0 and 1, got NaN");
 	assert_int_equal(cm_rollup_check_p(INFINITY), CM_ERR_NONFINITE);
+	assert_int_equal(cm_rollup_check_p(-INFINITY), CM_ERR_NONFINITE);
+	assert_string_equal(cm_last_error(), "p must be a probability between 0 and 1, got -Infinity");
 }
 
 static void
