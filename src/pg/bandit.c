@@ -22,6 +22,7 @@
 #include "utils/timestamp.h"
 
 #include "status.h"
+#include "utils.h"
 #include "../core/bandit_beta.h"
 #include "../core/bandit_revenue.h"
 #include "../core/bandit_state.h"
@@ -160,20 +161,20 @@ beta_datum(FunctionCallInfo fcinfo, cm_beta b)
 /* The layouts are in core/bandit_state.h, which validates and merges them. */
 #define POST_LEN CM_POSTERIOR_STATE_LEN
 #define DISC_LEN CM_DISCOUNTED_STATE_LEN
-/* The values of a validated state (one dimension, no null bitmap). */
-#define STATE_DATA(a) ((double *) ((char *) (a) + ARR_OVERHEAD_NONULLS(1)))
 
 static double *
 state_values(ArrayType *state, int len)
 {
-	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
+	size_t		got;
+	double	   *s = cm_pg_float8_state(state, &got);
+
+	if (s == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid bandit aggregate state"),
 				 errdetail("Expected %d non-null float8 values.", len)));
-	CM_PG_CHECK(cm_bandit_state_check(STATE_DATA(state), (size_t) ARR_DIMS(state)[0], (size_t) len),
-				"invalid bandit aggregate state");
-	return STATE_DATA(state);
+	CM_PG_CHECK(cm_bandit_state_check(s, got, (size_t) len), "invalid bandit aggregate state");
+	return s;
 }
 
 /* The state argument, writable: in place inside an aggregate, else a copy. */
@@ -194,7 +195,7 @@ combine_states(FunctionCallInfo fcinfo, int len, cm_status (*combine) (double *s
 	ArrayType  *state = writable_state(fcinfo, len);
 	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), len);
 
-	CM_PG_CHECK(combine(STATE_DATA(state), o), "invalid bandit aggregate state");
+	CM_PG_CHECK(combine(cm_pg_float8_data(state), o), "invalid bandit aggregate state");
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
@@ -221,7 +222,7 @@ Datum
 beta_posterior_transfn(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = writable_state(fcinfo, POST_LEN);
-	double	   *s = STATE_DATA(state);
+	double	   *s = cm_pg_float8_data(state);
 	double		r = reward_arg(fcinfo, 1);
 
 	s[0] += r;
@@ -233,7 +234,7 @@ Datum
 beta_posterior_bool_transfn(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = writable_state(fcinfo, POST_LEN);
-	double	   *s = STATE_DATA(state);
+	double	   *s = cm_pg_float8_data(state);
 
 	s[PG_GETARG_BOOL(1) ? 0 : 1] += 1.0;
 	PG_RETURN_ARRAYTYPE_P(state);
@@ -258,7 +259,7 @@ Datum
 beta_posterior_prior_transfn(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = writable_state(fcinfo, POST_LEN);
-	double	   *s = STATE_DATA(state);
+	double	   *s = cm_pg_float8_data(state);
 	double		r = reward_arg(fcinfo, 1);
 	cm_beta		prior = beta_arg(fcinfo, 2, "prior");
 
@@ -315,7 +316,7 @@ Datum
 beta_discounted_transfn(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = writable_state(fcinfo, DISC_LEN);
-	double	   *s = STATE_DATA(state);
+	double	   *s = cm_pg_float8_data(state);
 	double		r = reward_arg(fcinfo, 1);
 	TimestampTz at = PG_GETARG_TIMESTAMPTZ(2);
 	double		t = (double) at / 1e6;
@@ -513,7 +514,7 @@ revenue_posterior_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid bandit aggregate state")));
 	state = writable_state(fcinfo, REV_LEN);
-	s = STATE_DATA(state);
+	s = cm_pg_float8_data(state);
 	if (!(amount >= 0) || isinf(amount))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

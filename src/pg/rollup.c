@@ -22,6 +22,7 @@
 #include <math.h>
 
 #include "status.h"
+#include "utils.h"
 #include "../core/geoid.h"
 #include "../core/memory.h"
 #include "../core/rollup.h"
@@ -40,16 +41,6 @@ PG_FUNCTION_INFO_V1(dp_sum);
 #define EB_LEVEL 0.9
 
 /* ---- float8[] states ------------------------------------------------------------------ */
-
-/*
- * The elements of a one-dimensional float8[] without nulls (ARR_DATA_PTR trips
- * -Wsign-compare in PostgreSQL's header).
- */
-static inline double *
-array_doubles(ArrayType *a)
-{
-	return (double *) ((char *) a + ARR_OVERHEAD_NONULLS(1));
-}
 
 /* A new one-dimensional float8[] of len zeroed elements in the current context. */
 static ArrayType *
@@ -77,13 +68,14 @@ new_float8_array(size_t len)
 static double *
 state_values(ArrayType *a, size_t *len)
 {
-	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
+	double	   *s = cm_pg_float8_state(a, len);
+
+	if (s == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid rollup state: expected a one-dimensional float8[] without nulls")));
-	*len = (size_t) ARR_DIMS(a)[0];
-	CM_PG_CHECK(cm_rollup_state_check(array_doubles(a), *len), "invalid rollup state");
-	return array_doubles(a);
+	CM_PG_CHECK(cm_rollup_state_check(s, *len), "invalid rollup state");
+	return s;
 }
 
 /*
@@ -106,7 +98,7 @@ grow_state(const double *s, size_t len, size_t need)
 	entries = Min(entries, (size_t) CM_ROLLUP_HEADER + CM_ROLLUP_EXACT_MAX);
 	entries = Max(entries, need);
 	grown = new_float8_array(entries);
-	memcpy(array_doubles(grown), s, Min(need, len) * sizeof(float8));
+	memcpy(cm_pg_float8_data(grown), s, Min(need, len) * sizeof(float8));
 	return grown;
 }
 
@@ -126,7 +118,7 @@ rollup_transfn(PG_FUNCTION_ARGS)
 	{
 		/* the aggregate machinery copies a new state into its own context */
 		state = grow_state(s, len, Max(need, len));
-		s = array_doubles(state);
+		s = cm_pg_float8_data(state);
 		len = (size_t) ARR_DIMS(state)[0];
 	}
 	cm_rollup_add(s, len, p);
@@ -148,7 +140,7 @@ rollup_combinefn(PG_FUNCTION_ARGS)
 	CHECK_FOR_INTERRUPTS();
 	olen = cm_rollup_len_after_combine(sa, sb);
 	out = new_float8_array(olen);
-	CM_PG_CHECK(cm_rollup_combine(sa, sb, array_doubles(out), olen),
+	CM_PG_CHECK(cm_rollup_combine(sa, sb, cm_pg_float8_data(out), olen),
 				"cannot combine rollup states");
 	PG_RETURN_ARRAYTYPE_P(out);
 }
@@ -316,8 +308,8 @@ eb_interval(PG_FUNCTION_ARGS)
 	if (!eb_current(fcinfo, &mean, &lo, &hi))
 		PG_RETURN_NULL();
 	out = new_float8_array(2);
-	(array_doubles(out))[0] = lo;
-	(array_doubles(out))[1] = hi;
+	(cm_pg_float8_data(out))[0] = lo;
+	(cm_pg_float8_data(out))[1] = hi;
 	PG_RETURN_ARRAYTYPE_P(out);
 }
 

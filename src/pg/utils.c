@@ -1,9 +1,11 @@
 /*
  * utils.c - small helpers every kind of glue function uses: the materialized result set of a
- * set-returning function, the memory context of an aggregate, serialized bytes as a bytea.
+ * set-returning function, the memory context of an aggregate, the values of a float8[] state,
+ * serialized bytes as a bytea.
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -48,6 +50,15 @@ cm_pg_aggregate_context(FunctionCallInfo fcinfo, const char *function_name)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s called in non-aggregate context", function_name)));
 	return aggcontext;
+}
+
+double *
+cm_pg_float8_state(ArrayType *state, size_t *len)
+{
+	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
+		return NULL;
+	*len = (size_t) ARR_DIMS(state)[0];
+	return cm_pg_float8_data(state);
 }
 
 bytea *

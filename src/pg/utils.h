@@ -1,6 +1,6 @@
 /*
  * utils.h - small helpers every kind of glue function uses: result sets, aggregate contexts,
- * serialized bytes (utils.c).
+ * float8[] states, serialized bytes (utils.c).
  */
 #ifndef CAMPAIGN_PG_UTILS_H
 #define CAMPAIGN_PG_UTILS_H
@@ -8,6 +8,7 @@
 #include "postgres.h"
 #include "fmgr.h"
 #include "access/tupdesc.h"
+#include "utils/array.h"
 #include "utils/tuplestore.h"
 
 #include "../core/buffer.h"
@@ -17,6 +18,24 @@ Tuplestorestate *cm_pg_begin_rows(FunctionCallInfo fcinfo, TupleDesc *desc);
 
 /* The aggregate memory context of a transition or final function; errors (0A000) outside one. */
 MemoryContext cm_pg_aggregate_context(FunctionCallInfo fcinfo, const char *function_name);
+
+/*
+ * The elements of a one-dimensional float8[] without nulls, such as an aggregate state the
+ * caller has read with cm_pg_float8_state or built itself (ARR_DATA_PTR trips -Wsign-compare
+ * in PostgreSQL's header).
+ */
+static inline double *
+cm_pg_float8_data(ArrayType *a)
+{
+	return (double *) ((char *) a + ARR_OVERHEAD_NONULLS(1));
+}
+
+/*
+ * The elements of a float8[] aggregate state and their number (*len), or NULL unless it is
+ * one-dimensional float8 without nulls: a user can hand any array to a support function.
+ * The caller words the refusal, and the core checks the values.
+ */
+double	   *cm_pg_float8_state(ArrayType *state, size_t *len);
 
 /*
  * The bytes of a successful writer as a bytea in the current memory context; frees the
