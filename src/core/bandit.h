@@ -2,12 +2,11 @@
  * bandit.h - Bayesian bandits: the two kinds of arm, their checks, and the decisions that
  * need only P(best) and each arm's mean (expected loss, traffic allocation), for either kind.
  *
- *   core/bandit_beta.h     Beta arms: prob_best, expected_loss, value_remaining, thompson,
- *                          allocation
- *   core/bandit_revenue.h  revenue arms: revenue_per_visitor, revenue_prob_best,
- *                          revenue_expected_loss, revenue_allocation
+ *   core/bandit_beta.h     Beta arms: prob_best, value_remaining, thompson
+ *   core/bandit_revenue.h  revenue arms: revenue_per_visitor, revenue_prob_best
  *   core/bandit_decision.c expected loss and allocation from P(best), for either kind (the
- *                          cm_arms functions below, and the four typed entry points)
+ *                          cm_arms functions below: SQL's expected_loss, allocation,
+ *                          revenue_expected_loss and revenue_allocation)
  *   core/bandit_state.h    the aggregate states that give the arms (beta_posterior,
  *                          revenue_posterior)
  *

@@ -20,9 +20,6 @@
  */
 cm_status	cm_prob_best(const cm_beta *arms, size_t n, double *prob, double *expected_max);
 
-/* Expected loss of choosing each arm: E[max_j rate_j - rate_i].  loss[n]. */
-cm_status	cm_expected_loss(const cm_beta *arms, size_t n, double *loss);
-
 /*
  * Closed form of P(rate_b > rate_a) (Evan Miller), valid when b.alpha is an integer no
  * larger than 100000; CM_ERR_INVALID otherwise.
@@ -37,9 +34,5 @@ cm_status	cm_value_remaining(const cm_beta *arms, size_t n, double q, double *ou
 
 /* Thompson sampling: the 0-based index of the arm with the highest draw. */
 cm_status	cm_thompson(const cm_beta *arms, size_t n, cm_rng *rng, size_t *chosen);
-
-/* cm_arms_allocation's traffic weights from the P(best) of Beta arms. */
-cm_status	cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor,
-						  double *weights);
 
 #endif

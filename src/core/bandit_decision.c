@@ -1,7 +1,8 @@
 /*
  * bandit_decision.c - the decisions that need only P(best) and each arm's mean, for both
- * kinds of arm: expected_loss, allocation, revenue_expected_loss, revenue_allocation.  Apart
- * from the arm files (bandit_beta.c, bandit_revenue.c), which never call back here.
+ * kinds of arm (cm_arms): expected_loss, allocation, revenue_expected_loss,
+ * revenue_allocation.  Apart from the arm files (bandit_beta.c, bandit_revenue.c), which
+ * never call back here.
  */
 #include "bandit.h"
 #include "bandit_beta.h"
@@ -88,32 +89,4 @@ cm_arms_allocation(cm_arms arms, const char *method, double floor_share, double 
 	CM_TRY(cm_arms_prob_best(arms, weights, NULL));
 	weights_from_prob_best(weights, arms.n, top_two, floor_share);
 	return CM_OK;
-}
-
-/* ---- the typed entry points ----------------------------------------------------------- */
-
-cm_status
-cm_expected_loss(const cm_beta *arms, size_t n, double *loss)
-{
-	return cm_arms_expected_loss(cm_beta_arms(arms, n), loss);
-}
-
-cm_status
-cm_allocation(const cm_beta *arms, size_t n, const char *method, double floor_share,
-			  double *weights)
-{
-	return cm_arms_allocation(cm_beta_arms(arms, n), method, floor_share, weights);
-}
-
-cm_status
-cm_revenue_expected_loss(const cm_revenue *arms, size_t n, double *loss)
-{
-	return cm_arms_expected_loss(cm_revenue_arms(arms, n), loss);
-}
-
-cm_status
-cm_revenue_allocation(const cm_revenue *arms, size_t n, const char *method, double floor_share,
-					  double *weights)
-{
-	return cm_arms_allocation(cm_revenue_arms(arms, n), method, floor_share, weights);
 }

@@ -26,11 +26,4 @@ cm_status	cm_revenue_per_visitor(double alpha, double beta, double shape, double
 cm_status	cm_revenue_prob_best(const cm_revenue *arms, size_t n, double *prob,
 								 double *expected_max);
 
-/* cm_arms_allocation's traffic weights from the P(best) of revenue arms. */
-cm_status	cm_revenue_allocation(const cm_revenue *arms, size_t n, const char *method,
-								  double floor, double *weights);
-
-/* Expected loss of choosing each revenue arm: E[max_j RPV_j - RPV_i].  loss[n]. */
-cm_status	cm_revenue_expected_loss(const cm_revenue *arms, size_t n, double *loss);
-
 #endif

@@ -128,7 +128,7 @@ expect_reference(const pb_reference *r)
 				loss[50];
 
 	assert_int_equal(cm_prob_best(r->arms, r->n, p, NULL), CM_OK);
-	assert_int_equal(cm_expected_loss(r->arms, r->n, loss), CM_OK);
+	assert_int_equal(cm_arms_expected_loss(cm_beta_arms(r->arms, r->n), loss), CM_OK);
 	for (size_t i = 0; i < r->n; i++)
 	{
 		double		mean = r->arms[i].alpha / (r->arms[i].alpha + r->arms[i].beta);
@@ -248,7 +248,7 @@ test_prob_best_many_arms_sums_to_one(void **state)
 	assert_true(fabs(total - 1) < 1e-9);
 	/* identical arms share P(best) */
 	assert_true(fabs(p[0] - p[35]) < 1e-6);
-	assert_int_equal(cm_expected_loss(arms, 50, loss), CM_OK);
+	assert_int_equal(cm_arms_expected_loss(cm_beta_arms(arms, 50), loss), CM_OK);
 	for (int i = 0; i < 50; i++)
 		assert_true(loss[i] > 0 && loss[i] < 0.1);
 }
@@ -261,7 +261,7 @@ test_expected_loss_two_uniforms(void **state)
 	double		loss[3];
 
 	(void) state;
-	assert_int_equal(cm_expected_loss(arms, 3, loss), CM_OK);
+	assert_int_equal(cm_arms_expected_loss(cm_beta_arms(arms, 3), loss), CM_OK);
 	/* three uniforms: E[max] = 3/4 */
 	for (int i = 0; i < 3; i++)
 		assert_true(fabs(loss[i] - 0.25) < 1e-6);
@@ -285,15 +285,15 @@ test_thompson_and_allocation(void **state)
 		counts[chosen]++;
 	}
 	assert_true(counts[1] > 990);
-	assert_int_equal(cm_allocation(arms, 3, "thompson", 0.05, w), CM_OK);
+	assert_int_equal(cm_arms_allocation(cm_beta_arms(arms, 3), "thompson", 0.05, w), CM_OK);
 	assert_true(fabs(w[0] + w[1] + w[2] - 1) < 1e-12);
 	assert_true(w[0] >= 0.05 && w[2] >= 0.05 && w[1] > 0.85);
 	assert_int_equal(cm_prob_best(arms, 3, p, NULL), CM_OK);
-	assert_int_equal(cm_allocation(arms, 3, "top_two", 0, w), CM_OK);
+	assert_int_equal(cm_arms_allocation(cm_beta_arms(arms, 3), "top_two", 0, w), CM_OK);
 	assert_true(fabs(w[0] + w[1] + w[2] - 1) < 1e-12);
 	assert_true(w[1] > 0.49 && w[1] < 0.51);	/* the near-certain leader gets about half */
-	assert_int_equal(cm_allocation(arms, 3, "greedy", 0, w), CM_ERR_INVALID);
-	assert_int_equal(cm_allocation(arms, 3, "thompson", 0.4, w), CM_ERR_INVALID);
+	assert_int_equal(cm_arms_allocation(cm_beta_arms(arms, 3), "greedy", 0, w), CM_ERR_INVALID);
+	assert_int_equal(cm_arms_allocation(cm_beta_arms(arms, 3), "thompson", 0.4, w), CM_ERR_INVALID);
 }
 
 /* Two arms whose draws round to exactly 1.0: Thompson compares logits, so they split evenly. */

@@ -105,7 +105,7 @@ test_revenue_prob_best_monte_carlo(void **state)
 		assert_true(fabs(p[i] - wins[i] / draws) < 5 * sqrt(p[i] * (1 - p[i]) / draws));
 	assert_true(fabs(emax - sum_max / draws) <
 				5 * sqrt((sum_sq / draws - pow(sum_max / draws, 2)) / draws));
-	assert_int_equal(cm_revenue_expected_loss(arms, 3, loss), CM_OK);
+	assert_int_equal(cm_arms_expected_loss(cm_revenue_arms(arms, 3), loss), CM_OK);
 	for (size_t i = 0; i < 3; i++)
 		assert_true(fabs(loss[i] - (emax - arms[i].alpha / (arms[i].alpha + arms[i].beta) *
 									 arms[i].rate / (arms[i].shape - 1))) < 1e-9);
@@ -113,14 +113,15 @@ test_revenue_prob_best_monte_carlo(void **state)
 	/* allocation: P(best) with the floor, or top-two; bad method and floor refused */
 	{
 		double		w[3];
+		cm_arms		all = cm_revenue_arms(arms, 3);
 
-		assert_int_equal(cm_revenue_allocation(arms, 3, "thompson", 0.05, w), CM_OK);
+		assert_int_equal(cm_arms_allocation(all, "thompson", 0.05, w), CM_OK);
 		for (size_t i = 0; i < 3; i++)
 			assert_true(fabs(w[i] - (0.05 + 0.85 * p[i])) < 1e-12);
-		assert_int_equal(cm_revenue_allocation(arms, 3, "top_two", 0, w), CM_OK);
+		assert_int_equal(cm_arms_allocation(all, "top_two", 0, w), CM_OK);
 		assert_true(fabs(w[0] + w[1] + w[2] - 1) < 1e-12 && w[0] < p[0]);
-		assert_int_equal(cm_revenue_allocation(arms, 3, "greedy", 0, w), CM_ERR_INVALID);
-		assert_int_equal(cm_revenue_allocation(arms, 3, "thompson", 0.5, w), CM_ERR_INVALID);
+		assert_int_equal(cm_arms_allocation(all, "greedy", 0, w), CM_ERR_INVALID);
+		assert_int_equal(cm_arms_allocation(all, "thompson", 0.5, w), CM_ERR_INVALID);
 	}
 }
 
@@ -142,7 +143,7 @@ test_revenue_prob_best_edges(void **state)
 	assert_true(p[0] == 1);
 	/* E[theta] E[1 / lambda] = 3/53 * 100/2 */
 	assert_true(fabs(emax - 3.0 / 53 * 50) < 1e-7);
-	assert_int_equal(cm_revenue_expected_loss(one, 1, loss), CM_OK);
+	assert_int_equal(cm_arms_expected_loss(cm_revenue_arms(one, 1), loss), CM_OK);
 	assert_true(loss[0] < 1e-7);
 	assert_int_equal(cm_revenue_prob_best(bad, 0, p, NULL), CM_ERR_INVALID);
 	bad[1].shape = 1;
@@ -151,7 +152,7 @@ test_revenue_prob_best_edges(void **state)
 	bad[1].rate = 0;
 	assert_int_equal(cm_revenue_prob_best(bad, 2, p, NULL), CM_ERR_DATA);
 	bad[1].rate = NAN;
-	assert_int_equal(cm_revenue_expected_loss(bad, 2, p), CM_ERR_NONFINITE);
+	assert_int_equal(cm_arms_expected_loss(cm_revenue_arms(bad, 2), p), CM_ERR_NONFINITE);
 	bad[1].rate = 100;
 	bad[1].alpha = 0;
 	assert_int_equal(cm_revenue_prob_best(bad, 2, p, NULL), CM_ERR_INVALID);
