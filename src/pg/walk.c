@@ -670,6 +670,19 @@ constant_arg(WindowObject win, int argno, const char *name, bool byval, int len)
 	return first;
 }
 
+/*
+ * A number per door of p to fill, and the doors (and start) in planar metres; NULL when
+ * there are no doors.
+ */
+static int32 *
+planar_numbers(const point_set *p, double **x, double **y)
+{
+	if (p->n == 0)
+		return NULL;
+	planar_copy(p, x, y);
+	return WALK_ARRAY(int32, p->n);
+}
+
 static int32 *
 turf_numbers(FunctionCallInfo fcinfo, WindowObject win, int arg, point_set *p, int64 **rowmap)
 {
@@ -684,10 +697,9 @@ turf_numbers(FunctionCallInfo fcinfo, WindowObject win, int arg, point_set *p, i
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("doors per turf must be at least 1, got %d", doors)));
 	window_points(fcinfo, win, 0, -1, p, rowmap);
-	if (p->n == 0)
+	turf = planar_numbers(p, &x, &y);
+	if (turf == NULL)
 		return NULL;
-	turf = WALK_ARRAY(int32, p->n);
-	planar_copy(p, &x, &y);
 	CM_PG_CHECK(cm_walk_turfs(x, y, (size_t) p->n, (size_t) doors, turf), "could not cut turfs");
 	return turf;
 }
@@ -751,11 +763,10 @@ walk_plan_numbers(FunctionCallInfo fcinfo, WindowObject win, int arg, point_set 
 				 errmsg("budget must be a finite distance not below 0")));
 	check_plan_start(win);
 	window_points(fcinfo, win, 0, 3, p, rowmap);
-	o.value = plan_values(win, p, *rowmap);
-	if (p->n == 0)
+	stop = planar_numbers(p, &x, &y);
+	if (stop == NULL)
 		return NULL;
-	stop = WALK_ARRAY(int32, p->n);
-	planar_copy(p, &x, &y);
+	o.value = plan_values(win, p, *rowmap);
 	o.n = (size_t) p->n;
 	o.x = x;
 	o.y = y;
