@@ -42,7 +42,6 @@ cm_gbt_reserve_nodes(cm_gbt *m, size_t more)
 {
 	size_t		need,
 				cap;
-	cm_gbt_node *nodes;
 
 	if (!cm_add_size(m->n_nodes, more, &need))
 		return cm_fail(CM_ERR_LIMIT, "too many tree nodes");
@@ -52,11 +51,7 @@ cm_gbt_reserve_nodes(cm_gbt *m, size_t more)
 	while (cap < need)
 		if (!cm_mul_size(cap, 2, &cap))
 			return cm_fail(CM_ERR_LIMIT, "too many tree nodes");
-	CM_TRY(cm_alloc_array(cap, sizeof(cm_gbt_node), (void **) &nodes));
-	if (m->n_nodes)
-		memcpy(nodes, m->nodes, m->n_nodes * sizeof(cm_gbt_node));
-	cm_free(m->nodes);
-	m->nodes = nodes;
+	CM_TRY(cm_grow_array((void **) &m->nodes, m->n_nodes, cap, sizeof(cm_gbt_node)));
 	m->cap_nodes = cap;
 	return CM_OK;
 }
@@ -67,12 +62,9 @@ cm_gbt_close_tree(cm_gbt *m)
 	if (m->n_trees + 1 > m->cap_trees)
 	{
 		size_t		cap = m->cap_trees ? m->cap_trees * 2 : 64;
-		uint32_t   *starts;
 
-		CM_TRY(cm_alloc_array(cap + 1, sizeof(uint32_t), (void **) &starts));
-		memcpy(starts, m->tree_start, (m->n_trees + 1) * sizeof(uint32_t));
-		cm_free(m->tree_start);
-		m->tree_start = starts;
+		CM_TRY(cm_grow_array((void **) &m->tree_start, m->n_trees + 1, cap + 1,
+							 sizeof(uint32_t)));
 		m->cap_trees = cap;
 	}
 	if (m->n_nodes > UINT32_MAX)

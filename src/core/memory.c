@@ -84,6 +84,20 @@ cm_free(void *ptr)
 }
 
 cm_status
+cm_grow_array(void **array, size_t used, size_t cap, size_t size)
+{
+	void	   *grown;
+
+	CM_TRY(cm_alloc_array(cap, size, &grown));
+	/* used * size cannot overflow: used <= cap, and cap * size did not */
+	if (used)
+		memcpy(grown, *array, used * size);
+	cm_free(*array);
+	*array = grown;
+	return CM_OK;
+}
+
+cm_status
 cm_check_interrupts(void)
 {
 	if (hooks.interrupted())

@@ -37,6 +37,12 @@ cm_status	cm_alloc_array(size_t n, size_t size, void **out);
 
 void		cm_free(void *ptr);
 
+/*
+ * Replace *array, whose first used items (size bytes each) are kept, by a zeroed array of
+ * cap >= used items; the old one is freed.  On failure *array is left as it was.
+ */
+cm_status	cm_grow_array(void **array, size_t used, size_t cap, size_t size);
+
 /* a * b into *out; false on overflow. */
 bool		cm_mul_size(size_t a, size_t b, size_t *out);
 

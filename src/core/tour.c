@@ -268,13 +268,8 @@ log_reversal(solver *s, size_t i, size_t j)
 	if (s->loglen + 2 > s->logcap)
 	{
 		size_t		cap = s->logcap ? s->logcap * 2 : 256;
-		size_t	   *grown;
 
-		CM_TRY(cm_alloc_array(cap, sizeof(size_t), (void **) &grown));
-		if (s->loglen)
-			memcpy(grown, s->log, s->loglen * sizeof(size_t));
-		cm_free(s->log);
-		s->log = grown;
+		CM_TRY(cm_grow_array((void **) &s->log, s->loglen, cap, sizeof(size_t)));
 		s->logcap = cap;
 	}
 	s->log[s->loglen++] = i;

@@ -175,6 +175,27 @@ test_alloc_array_overflow(void **state)
 	assert_null(p);
 }
 
+static void
+test_grow_array_keeps_items(void **state)
+{
+	uint32_t   *a;
+
+	(void) state;
+	assert_int_equal(cm_alloc_array(2, sizeof(uint32_t), (void **) &a), CM_OK);
+	a[0] = 7;
+	a[1] = 9;
+	assert_int_equal(cm_grow_array((void **) &a, 2, 4, sizeof(uint32_t)), CM_OK);
+	assert_true(a[0] == 7 && a[1] == 9 && a[2] == 0 && a[3] == 0);
+	/* a failed growth leaves the array as it was */
+	harness_fail_after = 0;
+	assert_int_equal(cm_grow_array((void **) &a, 4, 8, sizeof(uint32_t)), CM_ERR_NOMEM);
+	harness_fail_after = -1;
+	assert_true(a[0] == 7 && a[1] == 9);
+	assert_int_equal(cm_grow_array((void **) &a, 4, SIZE_MAX / 2, sizeof(uint32_t)), CM_ERR_LIMIT);
+	assert_true(a[1] == 9);
+	cm_free(a);
+}
+
 HARNESS_MAIN("buffer",
 			 HARNESS_TEST(test_round_trip),
 			 HARNESS_TEST(test_truncation_is_corrupt),
@@ -184,4 +205,5 @@ HARNESS_MAIN("buffer",
 			 HARNESS_TEST(test_count_bounded_by_remaining_bytes),
 			 HARNESS_TEST(test_string_with_nul_rejected),
 			 HARNESS_TEST(test_writer_out_of_memory_is_sticky),
-			 HARNESS_TEST(test_alloc_array_overflow))
+			 HARNESS_TEST(test_alloc_array_overflow),
+			 HARNESS_TEST(test_grow_array_keeps_items))
