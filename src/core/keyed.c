@@ -1,6 +1,10 @@
-/* keyed.c - sorting by a key with ties by index, and nearest-first lists (see keyed.h). */
+/*
+ * keyed.c - sorting by a key with ties by index, nearest-first lists and bounding boxes
+ * (see keyed.h).
+ */
 #include "keyed.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static int
@@ -39,4 +43,19 @@ cm_keep_nearest(size_t *list, double *dist, uint8_t *count, uint8_t cap, size_t 
 	}
 	dist[m] = d;
 	list[m] = j;
+}
+
+cm_box
+cm_bounds(const double *x, const double *y, size_t n)
+{
+	cm_box		b = {INFINITY, -INFINITY, INFINITY, -INFINITY};
+
+	for (size_t i = 0; i < n; i++)
+	{
+		b.minx = fmin(b.minx, x[i]);
+		b.maxx = fmax(b.maxx, x[i]);
+		b.miny = fmin(b.miny, y[i]);
+		b.maxy = fmax(b.maxy, y[i]);
+	}
+	return b;
 }

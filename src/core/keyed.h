@@ -1,7 +1,7 @@
 /*
- * keyed.h - two small ordering helpers shared by the walk list solvers (tour.c, turf.c,
- * turf_tours.c): items sorted by a number with ties broken by index, so that every qsort
- * gives the same order, and a short nearest-first list of candidates.
+ * keyed.h - small helpers shared by the walk list solvers (tour.c, turf.c, turf_tours.c):
+ * items sorted by a number with ties broken by index, so that every qsort gives the same
+ * order, a short nearest-first list of candidates, and the bounding box of the points.
  */
 #ifndef CM_KEYED_H
 #define CM_KEYED_H
@@ -24,5 +24,16 @@ void		cm_keyed_sort(cm_keyed *items, size_t n);
  */
 void		cm_keep_nearest(size_t *list, double *dist, uint8_t *count, uint8_t cap, size_t j,
 							double d);
+
+/* The bounding box of the points (x[i], y[i]), i < n (min above max when n is 0). */
+typedef struct cm_box
+{
+	double		minx,
+				maxx,
+				miny,
+				maxy;
+} cm_box;
+
+cm_box		cm_bounds(const double *x, const double *y, size_t n);
 
 #endif

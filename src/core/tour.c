@@ -147,34 +147,31 @@ cell_coord(double v, double v0, double w, size_t g)
 	return (size_t) c;
 }
 
+/* The cell of point (x, y), row by row. */
+static size_t
+cell_of(const grid *g, double x, double y)
+{
+	return cell_coord(y, g->y0, g->ch, g->gy) * g->gx + cell_coord(x, g->x0, g->cw, g->gx);
+}
+
 static cm_status
 grid_build(solver *s, grid *g)
 {
 	const double *x = s->p->x,
 			   *y = s->p->y;
-	double		minx = x[0],
-				maxx = x[0],
-				miny = y[0],
-				maxy = y[0];
+	cm_box		b = cm_bounds(x, y, s->n);
 	size_t		side,
 				cells;
 
-	for (size_t i = 1; i < s->n; i++)
-	{
-		minx = fmin(minx, x[i]);
-		maxx = fmax(maxx, x[i]);
-		miny = fmin(miny, y[i]);
-		maxy = fmax(maxy, y[i]);
-	}
 	side = (size_t) ceil(sqrt((double) s->n / 2.0));
 	if (side < 1)
 		side = 1;
-	g->gx = maxx > minx ? side : 1;
-	g->gy = maxy > miny ? side : 1;
-	g->x0 = minx;
-	g->y0 = miny;
-	g->cw = (maxx - minx) / (double) g->gx;
-	g->ch = (maxy - miny) / (double) g->gy;
+	g->gx = b.maxx > b.minx ? side : 1;
+	g->gy = b.maxy > b.miny ? side : 1;
+	g->x0 = b.minx;
+	g->y0 = b.miny;
+	g->cw = (b.maxx - b.minx) / (double) g->gx;
+	g->ch = (b.maxy - b.miny) / (double) g->gy;
 	cells = g->gx * g->gy;
 	CM_TRY(cm_alloc_array(cells + 1, sizeof(size_t), (void **) &g->start));
 	if (cm_alloc_array(s->n, sizeof(size_t), (void **) &g->items) != CM_OK)
@@ -183,12 +180,12 @@ grid_build(solver *s, grid *g)
 		return CM_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < s->n; i++)
-		g->start[cell_coord(y[i], miny, g->ch, g->gy) * g->gx + cell_coord(x[i], minx, g->cw, g->gx) + 1]++;
+		g->start[cell_of(g, x[i], y[i]) + 1]++;
 	for (size_t c = 0; c < cells; c++)
 		g->start[c + 1] += g->start[c];
 	for (size_t i = 0; i < s->n; i++)
 	{
-		size_t		c = cell_coord(y[i], miny, g->ch, g->gy) * g->gx + cell_coord(x[i], minx, g->cw, g->gx);
+		size_t		c = cell_of(g, x[i], y[i]);
 
 		g->items[g->start[c]++] = i;
 	}
@@ -350,6 +347,14 @@ push(solver *s, size_t a)
 	s->qlen++;
 }
 
+/* Queue again the ends of the edges a move changed: only around them can the tour improve. */
+static void
+push_all(solver *s, const size_t *ends, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		push(s, ends[i]);
+}
+
 static size_t
 pop(solver *s)
 {
@@ -392,15 +397,14 @@ try_2opt(solver *s, size_t a, bool *moved)
 			gain = g1 + dist(s, c, d) - dist(s, b, d);
 			if (gain > s->eps)
 			{
+				const size_t ends[] = {a, b, c, d};
+
 				if (dir == 0)
 					CM_TRY(exchange(s, a, b, c, d));
 				else
 					CM_TRY(exchange(s, b, a, d, c));
 				s->length -= gain;
-				push(s, a);
-				push(s, b);
-				push(s, c);
-				push(s, d);
+				push_all(s, ends, 4);
 				*moved = true;
 				return CM_OK;
 			}
@@ -492,14 +496,11 @@ try_oropt(solver *s, size_t a, bool *moved)
 						add = fmin(fwd, rev) - dist(s, c1, d1);
 						if (removal - add > s->eps)
 						{
+							const size_t ends[] = {p, q, c1, d1, s1, s2};
+
 							CM_TRY(move_segment(s, p, s1, s2, q, c1, d1, fwd <= rev));
 							s->length -= removal - add;
-							push(s, p);
-							push(s, q);
-							push(s, c1);
-							push(s, d1);
-							push(s, s1);
-							push(s, s2);
+							push_all(s, ends, 6);
 							*moved = true;
 							return CM_OK;
 						}
@@ -567,22 +568,13 @@ construct_hilbert(solver *s, size_t *out)
 {
 	const double *x = s->p->x,
 			   *y = s->p->y;
-	double		minx = x[0],
-				maxx = x[0],
-				miny = y[0],
-				maxy = y[0],
-				span;
+	cm_box		box = cm_bounds(x, y, s->n);
+	double		minx = box.minx,
+				miny = box.miny,
+				span = fmax(box.maxx - minx, box.maxy - miny);
 	cm_keyed   *k;
 	double		top = (double) ((1u << HILBERT_BITS) - 1);
 
-	for (size_t i = 1; i < s->n; i++)
-	{
-		minx = fmin(minx, x[i]);
-		maxx = fmax(maxx, x[i]);
-		miny = fmin(miny, y[i]);
-		maxy = fmax(maxy, y[i]);
-	}
-	span = fmax(maxx - minx, maxy - miny);
 	CM_TRY(cm_alloc_array(s->n, sizeof(cm_keyed), (void **) &k));
 	for (size_t i = 0; i < s->n; i++)
 	{
@@ -696,18 +688,14 @@ kick(solver *s)
 				c1 = s->tour[(p0 + l1 + 1) % N],
 				c2 = s->tour[(p0 + l1 + l2) % N],
 				d = s->tour[(p0 + l1 + l2 + 1) % N];
+	const size_t ends[] = {a, b1, b2, c1, c2, d};
 
 	s->length += dist(s, a, c1) + dist(s, c2, b1) + dist(s, b2, d)
 		- dist(s, a, b1) - dist(s, b2, c1) - dist(s, c2, d);
 	CM_TRY(reverse_logged(s, (p0 + 1) % N, (p0 + l1 + l2) % N));	/* A C' B' D */
 	CM_TRY(reverse_logged(s, (p0 + 1) % N, (p0 + l2) % N));	/* A C B' D */
 	CM_TRY(reverse_logged(s, (p0 + l2 + 1) % N, (p0 + l1 + l2) % N));	/* A C B D */
-	push(s, a);
-	push(s, b1);
-	push(s, b2);
-	push(s, c1);
-	push(s, c2);
-	push(s, d);
+	push_all(s, ends, 6);
 	return CM_OK;
 }
 

@@ -830,20 +830,12 @@ settle(turf_tours *tt, size_t slack)
 static cm_status
 improve_by_tours(turf_tours *tt, cm_keyed *scratch)
 {
-	double		minx = INFINITY,
-				maxx = -INFINITY,
-				miny = INFINITY,
-				maxy = -INFINITY;
+	cm_box		b = cm_bounds(tt->x, tt->y, tt->n);
+	double		w = b.maxx - b.minx,
+				h = b.maxy - b.miny;
 
-	for (size_t i = 0; i < tt->n; i++)
-	{
-		minx = fmin(minx, tt->x[i]);
-		maxx = fmax(maxx, tt->x[i]);
-		miny = fmin(miny, tt->y[i]);
-		maxy = fmax(maxy, tt->y[i]);
-	}
-	tt->eps = 1e-9 * (maxx - minx + maxy - miny);
-	CM_TRY(nearest_doors(tt, scratch, maxx - minx >= maxy - miny));
+	tt->eps = 1e-9 * (w + h);
+	CM_TRY(nearest_doors(tt, scratch, w >= h));
 	CM_TRY(initial_tours(tt));
 	/* later rounds found nothing more to split in trials: one is enough */
 	if (tt->q >= SPLIT_MIN_DOORS)
