@@ -70,6 +70,22 @@ weighted_auc_of_sorted(const scored *rows, size_t n, double positives, double to
 	return pairs / (positives * negatives);
 }
 
+/* The rows' total weight (1 each without weights); CM_ERR_DATA for no rows or no weight. */
+static cm_status
+total_weight(const double *w, size_t n, double *total)
+{
+	double		sum = 0;
+
+	if (n == 0)
+		return cm_fail(CM_ERR_DATA, "no rows to evaluate");
+	for (size_t i = 0; i < n; i++)
+		sum += w ? w[i] : 1;
+	if (!(sum > 0))
+		return cm_fail(CM_ERR_DATA, "the rows to evaluate weigh nothing");
+	*total = sum;
+	return CM_OK;
+}
+
 cm_status
 cm_binary_metrics_weighted(const double *p, const double *y, const double *w, size_t n,
 						   cm_binary_metrics *out)
@@ -77,16 +93,15 @@ cm_binary_metrics_weighted(const double *p, const double *y, const double *w, si
 	scored	   *rows;
 	size_t	   *order = NULL;
 	double		positives = 0,
-				total = 0,
+				total,
 				logloss = 0,
 				brier = 0;
 
-	if (n == 0)
-		return cm_fail(CM_ERR_DATA, "no rows to evaluate");
 	/* a NaN would sort nowhere and never equal its tie group */
 	for (size_t i = 0; i < n; i++)
 		if (isnan(p[i]))
 			return cm_fail(CM_ERR_NONFINITE, "a predicted probability is NaN");
+	CM_TRY(total_weight(w, n, &total));
 	CM_TRY(cm_alloc_array(n, sizeof(scored), (void **) &rows));
 	if (cm_alloc_array(n, sizeof(size_t), (void **) &order) != CM_OK ||
 		cm_sort_order(p, n, order) != CM_OK)
@@ -100,7 +115,6 @@ cm_binary_metrics_weighted(const double *p, const double *y, const double *w, si
 		double		pi = fmin(fmax(p[i], CM_LOGLOSS_EPS), 1.0 - CM_LOGLOSS_EPS),
 					wi = w ? w[i] : 1;
 
-		total += wi;
 		positives += wi * y[i];
 		logloss -= wi * (y[i] > 0.5 ? log(pi) : log1p(-pi));
 		brier += wi * (p[i] - y[i]) * (p[i] - y[i]);
@@ -108,11 +122,6 @@ cm_binary_metrics_weighted(const double *p, const double *y, const double *w, si
 	for (size_t k = 0; k < n; k++)
 		rows[k] = (scored) {p[order[k]], y[order[k]], w ? w[order[k]] : 1};
 	cm_free(order);
-	if (!(total > 0))
-	{
-		cm_free(rows);
-		return cm_fail(CM_ERR_DATA, "the rows to evaluate weigh nothing");
-	}
 	/* unweighted: the rank statistic, exactly as before weights existed */
 	out->auc = w ? weighted_auc_of_sorted(rows, n, positives, total) :
 		auc_of_sorted(rows, n, positives);
@@ -138,14 +147,9 @@ cm_regression_metrics_weighted(const double *p, const double *y, const double *w
 				ae = 0,
 				mean = 0,
 				ss = 0,
-				total = 0;
+				total;
 
-	if (n == 0)
-		return cm_fail(CM_ERR_DATA, "no rows to evaluate");
-	for (size_t i = 0; i < n; i++)
-		total += w ? w[i] : 1;
-	if (!(total > 0))
-		return cm_fail(CM_ERR_DATA, "the rows to evaluate weigh nothing");
+	CM_TRY(total_weight(w, n, &total));
 	/* each term divided by the total, as the metrics have always been computed */
 	for (size_t i = 0; i < n; i++)
 		mean += (w ? w[i] : 1) * y[i] / total;
