@@ -39,6 +39,16 @@ encode(const cm_model *model, cm_writer *w)
 	assert_int_equal(w->status, CM_OK);
 }
 
+/* The bytes of the sample model, for the tests that only decode. */
+static void
+sample_bytes(cm_writer *w)
+{
+	cm_model   *model = sample_model();
+
+	encode(model, w);
+	cm_model_free(model);
+}
+
 static void
 test_round_trip_predicts_the_same(void **state)
 {
@@ -65,11 +75,10 @@ test_round_trip_predicts_the_same(void **state)
 static void
 test_every_truncation_is_corrupt(void **state)
 {
-	cm_model   *model = sample_model();
 	cm_writer	w;
 
 	(void) state;
-	encode(model, &w);
+	sample_bytes(&w);
 	for (size_t len = 0; len < w.len; len++)
 	{
 		cm_model   *back;
@@ -77,22 +86,19 @@ test_every_truncation_is_corrupt(void **state)
 		assert_int_equal(cm_model_decode(w.data, len, &back), CM_ERR_CORRUPT);
 		assert_null(back);
 	}
-	cm_model_free(model);
 	cm_writer_free(&w);
 }
 
 static void
 test_trailing_byte_is_corrupt(void **state)
 {
-	cm_model   *model = sample_model();
 	cm_writer	w;
 	cm_model   *back;
 
 	(void) state;
-	encode(model, &w);
+	sample_bytes(&w);
 	cm_put_u8(&w, 0);
 	assert_int_equal(cm_model_decode(w.data, w.len, &back), CM_ERR_CORRUPT);
-	cm_model_free(model);
 	cm_writer_free(&w);
 }
 
@@ -100,14 +106,13 @@ test_trailing_byte_is_corrupt(void **state)
 static void
 test_mutations_never_crash(void **state)
 {
-	cm_model   *model = sample_model();
 	cm_writer	w;
 	cm_rng		rng;
 	uint8_t    *copy;
 	int			corrupt = 0;
 
 	(void) state;
-	encode(model, &w);
+	sample_bytes(&w);
 	copy = malloc(w.len);
 	cm_rng_seed(&rng, 2024);
 	for (int round = 0; round < 20000; round++)
@@ -133,7 +138,6 @@ test_mutations_never_crash(void **state)
 	}
 	assert_true(corrupt > 1000);
 	free(copy);
-	cm_model_free(model);
 	cm_writer_free(&w);
 }
 
@@ -153,11 +157,10 @@ expect_corrupt_with(cm_writer *w, size_t offset, uint8_t value, const char *mess
 static void
 test_forged_header_fields(void **state)
 {
-	cm_model   *model = sample_model();
 	cm_writer	w;
 
 	(void) state;
-	encode(model, &w);
+	sample_bytes(&w);
 	expect_corrupt_with(&w, 0, 'X', "magic");
 	expect_corrupt_with(&w, 4, 9, "format version");
 	expect_corrupt_with(&w, 6, 77, "unknown algorithm");
@@ -166,7 +169,6 @@ test_forged_header_fields(void **state)
 	/* first feature type byte follows its 4-byte length and 3 name bytes */
 	expect_corrupt_with(&w, 12 + 4 + 3, 9, "unknown type");
 	/* second name "voted_2020" renamed to "age" length: make it a duplicate */
-	cm_model_free(model);
 	cm_writer_free(&w);
 }
 
@@ -185,22 +187,26 @@ test_duplicate_names_rejected(void **state)
 	assert_null(model);
 }
 
+/* Write v over the 8 bytes starting from_end bytes before the end of the sample's blob. */
+static void
+expect_number_corrupt_with(size_t from_end, double v, const char *message)
+{
+	cm_writer	w;
+	cm_model   *back;
+
+	sample_bytes(&w);
+	memcpy(w.data + w.len - from_end, &v, 8);
+	assert_int_equal(cm_model_decode(w.data, w.len, &back), CM_ERR_CORRUPT);
+	assert_non_null(strstr(cm_last_error(), message));
+	cm_writer_free(&w);
+}
+
 static void
 test_nonfinite_coefficient_rejected(void **state)
 {
-	cm_model   *model = sample_model();
-	cm_writer	w;
-	cm_model   *back;
-	double		nan = NAN;
-
 	(void) state;
-	encode(model, &w);
 	/* the last 8 bytes are the last coefficient */
-	memcpy(w.data + w.len - 8, &nan, 8);
-	assert_int_equal(cm_model_decode(w.data, w.len, &back), CM_ERR_CORRUPT);
-	assert_non_null(strstr(cm_last_error(), "non-finite"));
-	cm_model_free(model);
-	cm_writer_free(&w);
+	expect_number_corrupt_with(8, NAN, "non-finite");
 }
 
 /* A fit that overflowed is refused by the encoder, not written to fail every later load. */
@@ -223,19 +229,9 @@ test_nonfinite_body_not_encoded(void **state)
 static void
 test_nonpositive_scale_rejected(void **state)
 {
-	cm_model   *model = sample_model();
-	cm_writer	w;
-	cm_model   *back;
-	double		zero = 0.0;
-
 	(void) state;
-	encode(model, &w);
 	/* last feature: mean, scale, coef; scale is 16 bytes from the end */
-	memcpy(w.data + w.len - 16, &zero, 8);
-	assert_int_equal(cm_model_decode(w.data, w.len, &back), CM_ERR_CORRUPT);
-	assert_non_null(strstr(cm_last_error(), "scale"));
-	cm_model_free(model);
-	cm_writer_free(&w);
+	expect_number_corrupt_with(16, 0.0, "scale");
 }
 
 HARNESS_MAIN("model",
