@@ -818,19 +818,9 @@ far_cost(const solver *s)
 	}
 	else
 	{
-		double		minx = INFINITY,
-					maxx = -INFINITY,
-					miny = INFINITY,
-					maxy = -INFINITY;
+		cm_box		b = cm_bounds(s->p->x, s->p->y, s->n);
 
-		for (size_t i = 0; i < s->n; i++)
-		{
-			minx = fmin(minx, s->p->x[i]);
-			maxx = fmax(maxx, s->p->x[i]);
-			miny = fmin(miny, s->p->y[i]);
-			maxy = fmax(maxy, s->p->y[i]);
-		}
-		longest = hypot(maxx - minx, maxy - miny);
+		longest = hypot(b.maxx - b.minx, b.maxy - b.miny);
 	}
 	return 2.0 * longest + 1.0;
 }
