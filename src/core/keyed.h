@@ -1,5 +1,5 @@
 /*
- * keyed.h - small helpers shared by the walk list solvers (tour.c, turf.c, turf_tours.c):
+ * keyed.h - small helpers shared by the walk list code (tour.c, turf.c, turf_tours.c, walk.c):
  * items sorted by a number with ties broken by index, so that every qsort gives the same
  * order, a short nearest-first list of candidates, and the bounding box of the points.
  */

@@ -7,32 +7,26 @@
 
 #include <math.h>
 
+#include "keyed.h"
+
 #define EARTH_RADIUS_M 6371008.8	/* mean radius (IUGG) */
 
 cm_status
 cm_walk_project_lonlat(double *x, double *y, size_t n)
 {
-	double		minx = INFINITY,
-				maxx = -INFINITY,
-				miny = INFINITY,
-				maxy = -INFINITY,
-				lon0,
+	cm_box		b;
+	double		lon0,
 				lat0,
 				kx,
 				ky;
 
 	for (size_t i = 0; i < n; i++)
-	{
 		if (!(fabs(x[i]) <= 180.0) || !(fabs(y[i]) <= 90.0))
 			return cm_fail(CM_ERR_INVALID, "point (%g %g) is not a longitude/latitude in degrees",
 						   x[i], y[i]);
-		minx = fmin(minx, x[i]);
-		maxx = fmax(maxx, x[i]);
-		miny = fmin(miny, y[i]);
-		maxy = fmax(maxy, y[i]);
-	}
-	lon0 = (minx + maxx) / 2;
-	lat0 = (miny + maxy) / 2;
+	b = cm_bounds(x, y, n);
+	lon0 = (b.minx + b.maxx) / 2;
+	lat0 = (b.miny + b.maxy) / 2;
 	ky = EARTH_RADIUS_M * M_PI / 180.0;
 	kx = ky * cos(lat0 * M_PI / 180.0);
 	for (size_t i = 0; i < n; i++)
