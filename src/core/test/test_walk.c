@@ -1,5 +1,6 @@
-/* test_walk.c - what the walk list functions share: lon/lat measured in metres. */
+/* test_walk.c - what the walk list functions share: lon/lat measured in metres, bounding boxes. */
 #include "harness.h"
+#include "keyed.h"
 #include "walk.h"
 
 #include <math.h>
@@ -18,12 +19,19 @@ test_project_lonlat(void **state)
 	assert_int_equal(cm_walk_project_lonlat(ox, oy, 2), CM_ERR_INVALID);
 }
 
-int
-main(void)
+static void
+test_bounds(void **state)
 {
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_project_lonlat),
-	};
+	double		x[3] = {2, -1, 5},
+				y[3] = {0, 7, -3};
+	cm_box		b = cm_bounds(x, y, 3);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	(void) state;
+	assert_true(b.minx == -1 && b.maxx == 5 && b.miny == -3 && b.maxy == 7);
+	b = cm_bounds(x, y, 0);
+	assert_true(b.minx > b.maxx && b.miny > b.maxy);
 }
+
+HARNESS_MAIN("walk",
+			 HARNESS_TEST(test_project_lonlat),
+			 HARNESS_TEST(test_bounds))
