@@ -54,12 +54,5 @@ test_ewkb(void **state)
 	assert_int_equal(srid, 3857);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_ewkb),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("ewkb",
+			 HARNESS_TEST(test_ewkb))

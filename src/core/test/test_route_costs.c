@@ -291,19 +291,12 @@ test_cancel(void **state)
 	free(cost);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_nodes_distinct_and_sorted),
-		HARNESS_TEST(test_nodes_many),
-		HARNESS_TEST(test_min_costs),
-		HARNESS_TEST(test_symmetrise),
-		HARNESS_TEST(test_loop_direction),
-		HARNESS_TEST(test_sizes_refused),
-		HARNESS_TEST(test_nomem),
-		HARNESS_TEST(test_cancel),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("route_costs",
+			 HARNESS_TEST(test_nodes_distinct_and_sorted),
+			 HARNESS_TEST(test_nodes_many),
+			 HARNESS_TEST(test_min_costs),
+			 HARNESS_TEST(test_symmetrise),
+			 HARNESS_TEST(test_loop_direction),
+			 HARNESS_TEST(test_sizes_refused),
+			 HARNESS_TEST(test_nomem),
+			 HARNESS_TEST(test_cancel))

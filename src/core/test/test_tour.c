@@ -212,16 +212,9 @@ test_tour_bad_input_and_cancel(void **state)
 	harness_fail_after = -1;
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_small_optima),
-		HARNESS_TEST(test_convex_polygon_optimum),
-		HARNESS_TEST(test_large_valid_and_deterministic),
-		HARNESS_TEST(test_matrix_and_duplicates),
-		HARNESS_TEST(test_tour_bad_input_and_cancel),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("tour",
+			 HARNESS_TEST(test_small_optima),
+			 HARNESS_TEST(test_convex_polygon_optimum),
+			 HARNESS_TEST(test_large_valid_and_deterministic),
+			 HARNESS_TEST(test_matrix_and_duplicates),
+			 HARNESS_TEST(test_tour_bad_input_and_cancel))

@@ -235,16 +235,9 @@ test_turfs_refuse_huge_coordinates(void **state)
 	assert_int_equal(cm_walk_turfs(x, y, 8, 3, turf), CM_OK);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_turfs_balanced),
-		HARNESS_TEST(test_turfs_deterministic_and_compact),
-		HARNESS_TEST(test_turfs_follow_the_doors),
-		HARNESS_TEST(test_turfs_cancel_and_nomem),
-		HARNESS_TEST(test_turfs_refuse_huge_coordinates),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("turf",
+			 HARNESS_TEST(test_turfs_balanced),
+			 HARNESS_TEST(test_turfs_deterministic_and_compact),
+			 HARNESS_TEST(test_turfs_follow_the_doors),
+			 HARNESS_TEST(test_turfs_cancel_and_nomem),
+			 HARNESS_TEST(test_turfs_refuse_huge_coordinates))

@@ -176,15 +176,8 @@ test_orienteering_deterministic(void **state)
 	free(second);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_orienteering_refuses_huge_coordinates),
-		HARNESS_TEST(test_orienteering_budget),
-		HARNESS_TEST(test_orienteering_small_optimum),
-		HARNESS_TEST(test_orienteering_deterministic),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("walk_plan",
+			 HARNESS_TEST(test_orienteering_refuses_huge_coordinates),
+			 HARNESS_TEST(test_orienteering_budget),
+			 HARNESS_TEST(test_orienteering_small_optimum),
+			 HARNESS_TEST(test_orienteering_deterministic))

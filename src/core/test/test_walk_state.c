@@ -43,12 +43,5 @@ test_walk_state_round_trip(void **state)
 	cm_writer_free(&w);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		HARNESS_TEST(test_walk_state_round_trip),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+HARNESS_MAIN("walk_state",
+			 HARNESS_TEST(test_walk_state_round_trip))
