@@ -177,14 +177,14 @@ state_values(ArrayType *state, int len)
 	return s;
 }
 
-/* The state argument, writable: in place inside an aggregate, else a copy. */
+/* The state argument and its values, writable: in place inside an aggregate, else a copy. */
 static ArrayType *
-writable_state(FunctionCallInfo fcinfo, int len)
+writable_state(FunctionCallInfo fcinfo, int len, double **values)
 {
 	ArrayType  *state = AggCheckCallContext(fcinfo, NULL) ?
 		PG_GETARG_ARRAYTYPE_P(0) : PG_GETARG_ARRAYTYPE_P_COPY(0);
 
-	state_values(state, len);
+	*values = state_values(state, len);
 	return state;
 }
 
@@ -192,10 +192,11 @@ writable_state(FunctionCallInfo fcinfo, int len)
 static Datum
 combine_states(FunctionCallInfo fcinfo, int len, cm_status (*combine) (double *s, const double *o))
 {
-	ArrayType  *state = writable_state(fcinfo, len);
+	double	   *s;
+	ArrayType  *state = writable_state(fcinfo, len, &s);
 	double	   *o = state_values(PG_GETARG_ARRAYTYPE_P(1), len);
 
-	CM_PG_CHECK(combine(cm_pg_float8_data(state), o), "invalid bandit aggregate state");
+	CM_PG_CHECK(combine(s, o), "invalid bandit aggregate state");
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
@@ -221,8 +222,8 @@ PG_FUNCTION_INFO_V1(beta_posterior_finalfn);
 Datum
 beta_posterior_transfn(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = writable_state(fcinfo, POST_LEN);
-	double	   *s = cm_pg_float8_data(state);
+	double	   *s;
+	ArrayType  *state = writable_state(fcinfo, POST_LEN, &s);
 	double		r = reward_arg(fcinfo, 1);
 
 	s[0] += r;
@@ -233,8 +234,8 @@ beta_posterior_transfn(PG_FUNCTION_ARGS)
 Datum
 beta_posterior_bool_transfn(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = writable_state(fcinfo, POST_LEN);
-	double	   *s = cm_pg_float8_data(state);
+	double	   *s;
+	ArrayType  *state = writable_state(fcinfo, POST_LEN, &s);
 
 	s[PG_GETARG_BOOL(1) ? 0 : 1] += 1.0;
 	PG_RETURN_ARRAYTYPE_P(state);
@@ -258,8 +259,8 @@ beta_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 Datum
 beta_posterior_prior_transfn(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = writable_state(fcinfo, POST_LEN);
-	double	   *s = cm_pg_float8_data(state);
+	double	   *s;
+	ArrayType  *state = writable_state(fcinfo, POST_LEN, &s);
 	double		r = reward_arg(fcinfo, 1);
 	cm_beta		prior = beta_arg(fcinfo, 2, "prior");
 
@@ -315,8 +316,8 @@ PG_FUNCTION_INFO_V1(beta_discounted_finalfn);
 Datum
 beta_discounted_transfn(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = writable_state(fcinfo, DISC_LEN);
-	double	   *s = cm_pg_float8_data(state);
+	double	   *s;
+	ArrayType  *state = writable_state(fcinfo, DISC_LEN, &s);
 	double		r = reward_arg(fcinfo, 1);
 	TimestampTz at = PG_GETARG_TIMESTAMPTZ(2);
 	double		t = (double) at / 1e6;
@@ -513,8 +514,7 @@ revenue_posterior_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid bandit aggregate state")));
-	state = writable_state(fcinfo, REV_LEN);
-	s = cm_pg_float8_data(state);
+	state = writable_state(fcinfo, REV_LEN, &s);
 	if (!(amount >= 0) || isinf(amount))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
