@@ -10,7 +10,8 @@
 #define SERIAL_VERSION 1
 #define HEADER_BYTES (1 + 4 + 4)	/* version, bins, groups */
 #define GROUP_BYTES (8 + 8 + 8)
-#define MIN_CAPACITY 64
+/* small: a GROUP BY of many groups holds as many states, most of them small */
+#define MIN_CAPACITY 16
 /* Totals stay below 2^53 so that every count is exact as a double. */
 #define MAX_ROWS (UINT64_C(1) << 53)
 
