@@ -8,8 +8,10 @@
 #include <string.h>
 
 #define SERIAL_VERSION 1
+#define HEADER_BYTES (1 + 4 + 4)	/* version, bins, groups */
 #define GROUP_BYTES (8 + 8 + 8)
-#define MIN_CAPACITY 64
+/* small: a GROUP BY of many groups holds as many states, most of them small */
+#define MIN_CAPACITY 16
 /* Totals stay below 2^53 so that every count is exact as a double. */
 #define MAX_ROWS (UINT64_C(1) << 53)
 
@@ -55,14 +57,12 @@ compare_groups(const void *a, const void *b)
 	return (pa > pb) - (pa < pb);
 }
 
-void
-cm_score_dist_compact(cm_score_dist *dist)
+/* Add each group to the one before it when they have the same score (groups are sorted). */
+static void
+merge_neighbours(cm_score_dist *dist)
 {
 	size_t		out = 0;
 
-	if (dist->sorted == dist->n)
-		return;
-	qsort(dist->groups, dist->n, sizeof(cm_score_group), compare_groups);
 	for (size_t i = 0; i < dist->n; i++)
 	{
 		if (out > 0 && dist->groups[out - 1].p == dist->groups[i].p)
@@ -75,6 +75,15 @@ cm_score_dist_compact(cm_score_dist *dist)
 	}
 	dist->n = out;
 	dist->sorted = out;
+}
+
+void
+cm_score_dist_compact(cm_score_dist *dist)
+{
+	if (dist->sorted == dist->n)
+		return;
+	qsort(dist->groups, dist->n, sizeof(cm_score_group), compare_groups);
+	merge_neighbours(dist);
 }
 
 static cm_status
@@ -136,6 +145,31 @@ cm_score_dist_add(cm_score_dist *dist, double p, bool positive)
 	return CM_OK;
 }
 
+/*
+ * Interleave the sorted groups of other into dist's (room reserved) by score, from the back so
+ * that no second buffer is needed: linear, where sorting the concatenation was not, which
+ * matters when a coordinator combines the states of many shards.  Equal scores end up side by
+ * side for merge_neighbours.
+ */
+static void
+interleave_sorted(cm_score_dist *dist, const cm_score_dist *other)
+{
+	cm_score_group *g = dist->groups;
+	size_t		i = dist->n;
+	size_t		j = other->n;
+	size_t		k = dist->n + other->n;
+
+	/* k = i + j: a write never lands on a group still to be read (also when other is dist) */
+	while (j > 0)
+	{
+		if (i > 0 && g[i - 1].p > other->groups[j - 1].p)
+			g[--k] = g[--i];
+		else
+			g[--k] = other->groups[--j];
+	}
+	dist->n += other->n;
+}
+
 cm_status
 cm_score_dist_merge(cm_score_dist *dist, cm_score_dist *other)
 {
@@ -150,10 +184,8 @@ cm_score_dist_merge(cm_score_dist *dist, cm_score_dist *other)
 		return cm_fail(CM_ERR_LIMIT, "too many distinct scores");
 	CM_TRY(reserve(dist, needed));
 	CM_TRY(count_rows(dist, other->positives, other->negatives));
-	if (other->n > 0)
-		memcpy(dist->groups + dist->n, other->groups, other->n * sizeof(cm_score_group));
-	dist->n = needed;
-	cm_score_dist_compact(dist);
+	interleave_sorted(dist, other);
+	merge_neighbours(dist);
 	return CM_OK;
 }
 
@@ -265,18 +297,29 @@ cm_score_dist_lift(cm_score_dist *dist, uint32_t bins, cm_bin *out)
 	return CM_OK;
 }
 
+cm_status
+cm_score_dist_serialized_size(cm_score_dist *dist, size_t *size)
+{
+	cm_score_dist_compact(dist);
+	if (dist->n > UINT32_MAX || !cm_mul_size(dist->n, GROUP_BYTES, size) ||
+		!cm_add_size(*size, HEADER_BYTES, size))
+		return cm_fail(CM_ERR_LIMIT, "too many distinct scores to serialize");
+	return CM_OK;
+}
+
 void
 cm_score_dist_serialize(cm_score_dist *dist, cm_writer *w)
 {
-	cm_score_dist_compact(dist);
-	cm_put_u8(w, SERIAL_VERSION);
-	cm_put_u32(w, dist->bins);
-	if (dist->n > UINT32_MAX)
+	size_t		size;
+
+	if (cm_score_dist_serialized_size(dist, &size) != CM_OK)
 	{
 		if (w->status == CM_OK)
-			w->status = cm_fail(CM_ERR_LIMIT, "too many distinct scores to serialize");
+			w->status = CM_ERR_LIMIT;
 		return;
 	}
+	cm_put_u8(w, SERIAL_VERSION);
+	cm_put_u32(w, dist->bins);
 	cm_put_u32(w, (uint32_t) dist->n);
 	for (size_t i = 0; i < dist->n; i++)
 	{

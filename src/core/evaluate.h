@@ -60,7 +60,10 @@ void		cm_score_dist_free(cm_score_dist *dist);
 /* Count one scored row. */
 cm_status	cm_score_dist_add(cm_score_dist *dist, double p, bool positive);
 
-/* Add every row of other to dist (other is left as it was, apart from being compacted). */
+/*
+ * Add every row of other to dist, in time linear in their distinct scores once both are
+ * compacted (other is left as it was, apart from being compacted; other may be dist).
+ */
 cm_status	cm_score_dist_merge(cm_score_dist *dist, cm_score_dist *other);
 
 /* Sort and merge equal scores, so groups[0, n) are ascending and distinct. */
@@ -83,7 +86,15 @@ cm_status	cm_score_dist_calibration(cm_score_dist *dist, uint32_t bins, cm_bin *
  */
 cm_status	cm_score_dist_lift(cm_score_dist *dist, uint32_t bins, cm_bin *out);
 
-/* Append the (compacted) state to w; read it back, validating every byte. */
+/*
+ * The serialized form (the flat value of campaign.score_distribution): version, bins, then
+ * per distinct score in ascending order the score and its positive and negative counts, 9 + 24
+ * bytes a distinct score.  serialized_size compacts and gives the exact byte count
+ * (CM_ERR_LIMIT past 2^32 - 1 distinct scores); serialize appends that many bytes to w, which
+ * records the failure; deserialize reads them back, validating every byte (order, ranges,
+ * counts, trailing bytes: CM_ERR_CORRUPT).
+ */
+cm_status	cm_score_dist_serialized_size(cm_score_dist *dist, size_t *size);
 void		cm_score_dist_serialize(cm_score_dist *dist, cm_writer *w);
 cm_status	cm_score_dist_deserialize(cm_reader *r, cm_score_dist *out);
 

@@ -91,6 +91,9 @@ def evaluate_seeds():
         # found by the fuzzer: counts near 2^53 rounded the AUC to 1.0000000000000002
         "auc_rounding": score_state(3, [(0.1, 0, 989855749), (0.6, 3, 1), (0.95, 4503599627370503, 0)]),
         "count_lies": score_state(0, ties)[:5] + struct.pack("<I", 1000) + score_state(0, ties)[9:],
+        # 2^51 + 2 rows: merged with a copy they fit in 2^53, merged with itself again they do
+        # not, and the merge must refuse rather than wrap
+        "self_merge_limit": score_state(0, [(0.3, 2 ** 51, 1), (0.7, 0, 1)]),
     }
     seeds["trailing"] = seeds["auc_ties"] + b"\0"
     for cut in (1, 5, 9, 20, 50):

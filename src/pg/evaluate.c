@@ -1,7 +1,8 @@
 /*
  * evaluate.c - evaluation aggregates: campaign.auc, calibration and lift over an exact score
- * distribution (internal state, serialized for parallel plans), and campaign.logloss and
- * brier as means of a per-row term (float8[] states merged by PostgreSQL's float8_combine).
+ * distribution (the campaign.score_distribution state of evaluate_state.c, which
+ * campaign.score_distribution() returns as it is), and campaign.logloss and brier as means of
+ * a per-row term (float8[] states merged by PostgreSQL's float8_combine).
  */
 #include "postgres.h"
 
@@ -16,10 +17,8 @@
 
 #include <math.h>
 
+#include "evaluate_state.h"
 #include "status.h"
-#include "utils.h"
-#include "../core/buffer.h"
-#include "../core/evaluate.h"
 
 /* A clear error for a score that is not a probability (the core would only say "invalid"). */
 static void
@@ -30,15 +29,6 @@ check_probability(double p)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("probability must be between 0 and 1, not %s", float8out_internal(p)),
 				 errhint("Pass scores such as campaign.predict() returns, with the outcome as a boolean.")));
-}
-
-static cm_score_dist *
-new_state(MemoryContext aggcontext, uint32 bins)
-{
-	cm_score_dist *dist = MemoryContextAlloc(aggcontext, sizeof(cm_score_dist));
-
-	cm_score_dist_init(dist, bins);
-	return dist;
 }
 
 /* The bins argument of calibration and lift: the same positive number on every row. */
@@ -65,110 +55,87 @@ bins_argument(FunctionCallInfo fcinfo, cm_score_dist *dist)
 }
 
 /*
- * Transition of auc(p, y), calibration(p, y, bins) and lift(p, y, bins).  Not strict so that
- * it can create the state; rows with a NULL score or outcome are skipped.
+ * Transition of auc(p, y), calibration(p, y, bins), lift(p, y, bins) and score_distribution.
+ * Not strict so that it can create the state; rows with a NULL score or outcome are skipped.
+ * In an aggregate the state is a read-write expanded object under the aggregate's context,
+ * counted into in place: the same pointer comes back, so PostgreSQL (and Citus) keep it
+ * without copying.  Called by hand, it counts into a copy.
  */
 PG_FUNCTION_INFO_V1(score_dist_accum);
 
 Datum
 score_dist_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = cm_pg_aggregate_context(fcinfo, "score_dist_accum");
-	cm_score_dist *dist = PG_ARGISNULL(0) ? NULL : (cm_score_dist *) PG_GETARG_POINTER(0);
-	uint32		bins = PG_NARGS() > 3 ? bins_argument(fcinfo, dist) : 0;
+	cm_pg_score_state *state = PG_ARGISNULL(0) ? NULL : cm_pg_score_state_writable(fcinfo, 0);
+	uint32		bins = PG_NARGS() > 3 ? bins_argument(fcinfo, state ? &state->dist : NULL) : 0;
 	MemoryContext old;
 	double		p;
 
-	if (dist == NULL)
-		dist = new_state(aggcontext, bins);
+	if (state == NULL)
+		state = cm_pg_score_state_new(fcinfo, bins);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(dist);
+		PG_RETURN_DATUM(CM_PG_SCORE_STATE_DATUM(state));
 	p = PG_GETARG_FLOAT8(1);
 	check_probability(p);
-	old = MemoryContextSwitchTo(aggcontext);
-	CM_PG_CHECK(cm_score_dist_add(dist, p, PG_GETARG_BOOL(2)), "could not count a score");
+	old = MemoryContextSwitchTo(state->hdr.eoh_context);
+	CM_PG_CHECK(cm_score_dist_add(&state->dist, p, PG_GETARG_BOOL(2)), "could not count a score");
 	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(dist);
+	PG_RETURN_DATUM(CM_PG_SCORE_STATE_DATUM(state));
 }
 
+/*
+ * Combine function (parallel plans, partitionwise aggregation, Citus' coordinator), also
+ * callable on two states by hand: the rows of both.  Not strict, so that the first state it
+ * keeps is its own copy under the aggregate's context.
+ */
 PG_FUNCTION_INFO_V1(score_dist_combine);
 
 Datum
 score_dist_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = cm_pg_aggregate_context(fcinfo, "score_dist_combine");
-	cm_score_dist *dist = PG_ARGISNULL(0) ? NULL : (cm_score_dist *) PG_GETARG_POINTER(0);
-	cm_score_dist *other = PG_ARGISNULL(1) ? NULL : (cm_score_dist *) PG_GETARG_POINTER(1);
+	cm_pg_score_state *state;
+	cm_pg_score_state *other;
+	bool		decoded;
 	MemoryContext old;
 
-	if (other == NULL)
-		PG_RETURN_POINTER(dist);
-	if (dist == NULL)
-		dist = new_state(aggcontext, other->bins);
-	old = MemoryContextSwitchTo(aggcontext);
-	CM_PG_CHECK(cm_score_dist_merge(dist, other), "could not combine score states");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (PG_ARGISNULL(0))
+		PG_RETURN_DATUM(CM_PG_SCORE_STATE_DATUM(cm_pg_score_state_copy(fcinfo, 1)));
+	state = cm_pg_score_state_writable(fcinfo, 0);
+	other = cm_pg_score_state_readable(fcinfo, 1, &decoded);
+	old = MemoryContextSwitchTo(state->hdr.eoh_context);
+	CM_PG_CHECK(cm_score_dist_merge(&state->dist, &other->dist), "could not combine score states");
 	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(dist);
+	if (decoded)
+		cm_pg_score_state_free(other);
+	PG_RETURN_DATUM(CM_PG_SCORE_STATE_DATUM(state));
 }
 
-PG_FUNCTION_INFO_V1(score_dist_serialize);
-
-Datum
-score_dist_serialize(PG_FUNCTION_ARGS)
-{
-	cm_score_dist *dist;
-	cm_writer	w;
-
-	(void) cm_pg_aggregate_context(fcinfo, "score_dist_serialize");
-	dist = (cm_score_dist *) PG_GETARG_POINTER(0);
-	cm_writer_init(&w);
-	cm_score_dist_serialize(dist, &w);
-	CM_PG_CHECK(w.status, "could not serialize a score state");
-	if (w.len > MaxAllocSize - VARHDRSZ)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many distinct scores for a parallel aggregate state"),
-				 errhint("Round the scores, or SET max_parallel_workers_per_gather = 0.")));
-	PG_RETURN_BYTEA_P(cm_pg_writer_to_bytea(&w));
-}
-
-/* Validates every byte (cm_reader): a forged state is an error, never a crash. */
-PG_FUNCTION_INFO_V1(score_dist_deserialize);
-
-Datum
-score_dist_deserialize(PG_FUNCTION_ARGS)
-{
-	MemoryContext aggcontext = cm_pg_aggregate_context(fcinfo, "score_dist_deserialize");
-	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
-	cm_score_dist *dist = new_state(aggcontext, 0);
-	cm_reader	r;
-	MemoryContext old;
-
-	cm_reader_init(&r, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
-	old = MemoryContextSwitchTo(aggcontext);
-	CM_PG_CHECK(cm_score_dist_deserialize(&r, dist), "invalid score state");
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(dist);
-}
-
-/* Final functions only compact the state (sort and merge ties), which keeps its meaning. */
+/*
+ * Final functions (also callable on a state by hand) only read the state; compacting it
+ * (sorting and merging equal scores) keeps its value.
+ */
 PG_FUNCTION_INFO_V1(auc_final);
 
 Datum
 auc_final(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = cm_pg_aggregate_context(fcinfo, "auc_final");
-	cm_score_dist *dist;
-	MemoryContext old;
+	cm_pg_score_state *state;
+	bool		decoded;
 	double		auc;
 	bool		defined;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	dist = (cm_score_dist *) PG_GETARG_POINTER(0);
-	old = MemoryContextSwitchTo(aggcontext);
-	defined = cm_score_dist_auc(dist, &auc);
-	MemoryContextSwitchTo(old);
+	state = cm_pg_score_state_readable(fcinfo, 0, &decoded);
+	defined = cm_score_dist_auc(&state->dist, &auc);
+	if (decoded)
+		cm_pg_score_state_free(state);
 	if (!defined)
 		PG_RETURN_NULL();		/* one class only: the AUC is undefined */
 	PG_RETURN_FLOAT8(auc);
@@ -195,39 +162,25 @@ jsonb_of(StringInfo buf)
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf->data));
 }
 
-/* The bins of a final function's state, computed in the aggregate context. */
+/* The bins of a calibration or lift table of dist, as many as its state was built with. */
 static cm_bin *
-table_bins(FunctionCallInfo fcinfo, bool lift)
+table_bins(cm_score_dist *dist, bool lift)
 {
-	MemoryContext aggcontext = cm_pg_aggregate_context(fcinfo, lift ? "lift_final" : "calibration_final");
-	cm_score_dist *dist = (cm_score_dist *) PG_GETARG_POINTER(0);
 	cm_bin	   *bins = palloc0(sizeof(cm_bin) * dist->bins);
-	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
 	if (lift)
 		CM_PG_CHECK(cm_score_dist_lift(dist, dist->bins, bins), "could not compute the lift table");
 	else
 		CM_PG_CHECK(cm_score_dist_calibration(dist, dist->bins, bins),
 					"could not compute the calibration table");
-	MemoryContextSwitchTo(old);
 	return bins;
 }
 
-PG_FUNCTION_INFO_V1(calibration_final);
-
-Datum
-calibration_final(PG_FUNCTION_ARGS)
+static Datum
+calibration_json(const cm_score_dist *dist, const cm_bin *bins)
 {
-	cm_score_dist *dist;
 	StringInfoData buf;
-	cm_bin	   *bins;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	dist = (cm_score_dist *) PG_GETARG_POINTER(0);
-	if (dist->positives + dist->negatives == 0)
-		PG_RETURN_NULL();
-	bins = table_bins(fcinfo, false);
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '[');
 	for (uint32 b = 0; b < dist->bins; b++)
@@ -241,7 +194,7 @@ calibration_final(PG_FUNCTION_ARGS)
 		appendStringInfoChar(&buf, '}');
 	}
 	appendStringInfoChar(&buf, ']');
-	PG_RETURN_DATUM(jsonb_of(&buf));
+	return jsonb_of(&buf);
 }
 
 static void
@@ -269,27 +222,15 @@ append_lift_bin(StringInfo buf, const cm_bin *bin, uint32 b, double base_rate,
 	appendStringInfoChar(buf, '}');
 }
 
-PG_FUNCTION_INFO_V1(lift_final);
-
-Datum
-lift_final(PG_FUNCTION_ARGS)
+static Datum
+lift_json(const cm_score_dist *dist, const cm_bin *bins)
 {
-	cm_score_dist *dist;
-	StringInfoData buf;
-	cm_bin	   *bins;
-	double		rows,
-				positives,
-				cum_count = 0,
+	double		rows = (double) dist->positives + (double) dist->negatives;
+	double		positives = (double) dist->positives;
+	double		cum_count = 0,
 				cum_positives = 0;
+	StringInfoData buf;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	dist = (cm_score_dist *) PG_GETARG_POINTER(0);
-	rows = (double) dist->positives + (double) dist->negatives;
-	positives = (double) dist->positives;
-	if (rows == 0)
-		PG_RETURN_NULL();
-	bins = table_bins(fcinfo, true);
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '[');
 	for (uint32 b = 0; b < dist->bins; b++)
@@ -299,7 +240,50 @@ lift_final(PG_FUNCTION_ARGS)
 		append_lift_bin(&buf, &bins[b], b, positives / rows, cum_count, cum_positives, positives);
 	}
 	appendStringInfoChar(&buf, ']');
-	PG_RETURN_DATUM(jsonb_of(&buf));
+	return jsonb_of(&buf);
+}
+
+/* calibration_final and lift_final: the table of the state, NULL when it counted no row. */
+static Datum
+table_final(FunctionCallInfo fcinfo, bool lift)
+{
+	cm_pg_score_state *state;
+	bool		decoded;
+	Datum		table = (Datum) 0;
+	bool		counted;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = cm_pg_score_state_readable(fcinfo, 0, &decoded);
+	counted = state->dist.positives + state->dist.negatives > 0;
+	if (counted)
+	{
+		cm_bin	   *bins = table_bins(&state->dist, lift);
+
+		table = lift ? lift_json(&state->dist, bins) : calibration_json(&state->dist, bins);
+		pfree(bins);
+	}
+	if (decoded)
+		cm_pg_score_state_free(state);
+	if (!counted)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(table);
+}
+
+PG_FUNCTION_INFO_V1(calibration_final);
+
+Datum
+calibration_final(PG_FUNCTION_ARGS)
+{
+	return table_final(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(lift_final);
+
+Datum
+lift_final(PG_FUNCTION_ARGS)
+{
+	return table_final(fcinfo, true);
 }
 
 /*

@@ -1,78 +1,112 @@
 -- evaluate.sql: evaluation aggregates and the model_metrics view (src/pg/evaluate.c, docs/evaluate.md)
 
--- auc, calibration and lift share one state: the exact distribution of the scores seen
--- (one group per distinct score with its positive and negative counts).
-CREATE FUNCTION campaign.score_dist_accum(internal, float8, boolean)
-RETURNS internal
+-- auc, calibration and lift share one state: campaign.score_distribution, the exact
+-- distribution of the scores seen (one group per distinct score with its positive and
+-- negative counts).  A concrete type rather than internal, so that Citus aggregates it on the
+-- shards: it moves partial states through the type's output and input functions.  Text form:
+-- the hex digits of the binary form; both inputs validate every byte.
+CREATE TYPE campaign.score_distribution;
+
+CREATE FUNCTION campaign.score_distribution_in(cstring)
+RETURNS campaign.score_distribution
+    AS 'MODULE_PATHNAME', 'score_distribution_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.score_distribution_in(cstring) IS
+    'Input function of campaign.score_distribution: hex digits, validated';
+
+CREATE FUNCTION campaign.score_distribution_out(campaign.score_distribution)
+RETURNS cstring
+    AS 'MODULE_PATHNAME', 'score_distribution_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.score_distribution_out(campaign.score_distribution) IS
+    'Output function of campaign.score_distribution: the hex digits of its binary form';
+
+CREATE FUNCTION campaign.score_distribution_recv(internal)
+RETURNS campaign.score_distribution
+    AS 'MODULE_PATHNAME', 'score_distribution_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.score_distribution_recv(internal) IS
+    'Receive function of campaign.score_distribution: its binary form, validated';
+
+CREATE FUNCTION campaign.score_distribution_send(campaign.score_distribution)
+RETURNS bytea
+    AS 'MODULE_PATHNAME', 'score_distribution_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.score_distribution_send(campaign.score_distribution) IS
+    'Send function of campaign.score_distribution: its binary form';
+
+CREATE TYPE campaign.score_distribution (
+    INPUT = campaign.score_distribution_in, OUTPUT = campaign.score_distribution_out,
+    RECEIVE = campaign.score_distribution_recv, SEND = campaign.score_distribution_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended);
+COMMENT ON TYPE campaign.score_distribution IS
+    'State of campaign.auc, calibration and lift: per distinct score, its positive and negative counts';
+
+CREATE FUNCTION campaign.score_dist_accum(campaign.score_distribution, float8, boolean)
+RETURNS campaign.score_distribution
     AS 'MODULE_PATHNAME', 'score_dist_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION campaign.score_dist_accum(internal, float8, boolean) IS
+COMMENT ON FUNCTION campaign.score_dist_accum(campaign.score_distribution, float8, boolean) IS
     'Transition function of campaign.auc: counts a score and its outcome';
 
-CREATE FUNCTION campaign.score_dist_accum(internal, float8, boolean, integer)
-RETURNS internal
+CREATE FUNCTION campaign.score_dist_accum(campaign.score_distribution, float8, boolean, integer)
+RETURNS campaign.score_distribution
     AS 'MODULE_PATHNAME', 'score_dist_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION campaign.score_dist_accum(internal, float8, boolean, integer) IS
+COMMENT ON FUNCTION campaign.score_dist_accum(campaign.score_distribution, float8, boolean, integer) IS
     'Transition function of campaign.calibration and campaign.lift: counts a score and its outcome';
 
-CREATE FUNCTION campaign.score_dist_combine(internal, internal)
-RETURNS internal
+CREATE FUNCTION campaign.score_dist_combine(campaign.score_distribution, campaign.score_distribution)
+RETURNS campaign.score_distribution
     AS 'MODULE_PATHNAME', 'score_dist_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION campaign.score_dist_combine(internal, internal) IS
-    'Combine function of the score-distribution aggregates (parallel plans)';
+COMMENT ON FUNCTION campaign.score_dist_combine(campaign.score_distribution, campaign.score_distribution) IS
+    'Combine function of the score-distribution aggregates (parallel plans, Citus): the rows of both states';
 
-CREATE FUNCTION campaign.score_dist_serialize(internal)
-RETURNS bytea
-    AS 'MODULE_PATHNAME', 'score_dist_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION campaign.score_dist_serialize(internal) IS
-    'Serialization function of the score-distribution aggregates';
-
-CREATE FUNCTION campaign.score_dist_deserialize(bytea, internal)
-RETURNS internal
-    AS 'MODULE_PATHNAME', 'score_dist_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION campaign.score_dist_deserialize(bytea, internal) IS
-    'Deserialization function of the score-distribution aggregates (validates every byte)';
-
-CREATE FUNCTION campaign.auc_final(internal)
+CREATE FUNCTION campaign.auc_final(campaign.score_distribution)
 RETURNS float8
     AS 'MODULE_PATHNAME', 'auc_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION campaign.auc_final(internal) IS 'Final function of campaign.auc';
+COMMENT ON FUNCTION campaign.auc_final(campaign.score_distribution) IS
+    'Final function of campaign.auc: the AUC of a score distribution';
 
-CREATE FUNCTION campaign.calibration_final(internal)
+CREATE FUNCTION campaign.calibration_final(campaign.score_distribution)
 RETURNS jsonb
     AS 'MODULE_PATHNAME', 'calibration_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION campaign.calibration_final(internal) IS 'Final function of campaign.calibration';
+COMMENT ON FUNCTION campaign.calibration_final(campaign.score_distribution) IS
+    'Final function of campaign.calibration: the calibration table of a score distribution with bins';
 
-CREATE FUNCTION campaign.lift_final(internal)
+CREATE FUNCTION campaign.lift_final(campaign.score_distribution)
 RETURNS jsonb
     AS 'MODULE_PATHNAME', 'lift_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION campaign.lift_final(internal) IS 'Final function of campaign.lift';
+COMMENT ON FUNCTION campaign.lift_final(campaign.score_distribution) IS
+    'Final function of campaign.lift: the lift table of a score distribution with bins';
 
 CREATE AGGREGATE campaign.auc(p float8, y boolean) (
-    SFUNC = campaign.score_dist_accum, STYPE = internal,
-    FINALFUNC = campaign.auc_final,
-    COMBINEFUNC = campaign.score_dist_combine,
-    SERIALFUNC = campaign.score_dist_serialize, DESERIALFUNC = campaign.score_dist_deserialize,
+    SFUNC = campaign.score_dist_accum, STYPE = campaign.score_distribution,
+    FINALFUNC = campaign.auc_final, COMBINEFUNC = campaign.score_dist_combine,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE campaign.auc(float8, boolean) IS
     'Exact ROC AUC of scores p against outcomes y (ties count one half); NULL with one class only';
 
 CREATE AGGREGATE campaign.calibration(p float8, y boolean, bins integer) (
-    SFUNC = campaign.score_dist_accum, STYPE = internal,
-    FINALFUNC = campaign.calibration_final,
-    COMBINEFUNC = campaign.score_dist_combine,
-    SERIALFUNC = campaign.score_dist_serialize, DESERIALFUNC = campaign.score_dist_deserialize,
+    SFUNC = campaign.score_dist_accum, STYPE = campaign.score_distribution,
+    FINALFUNC = campaign.calibration_final, COMBINEFUNC = campaign.score_dist_combine,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE campaign.calibration(float8, boolean, integer) IS
     'Calibration table as a jsonb array: per equal-width score bin, mean predicted and observed rate';
 
 CREATE AGGREGATE campaign.lift(p float8, y boolean, bins integer) (
-    SFUNC = campaign.score_dist_accum, STYPE = internal,
-    FINALFUNC = campaign.lift_final,
-    COMBINEFUNC = campaign.score_dist_combine,
-    SERIALFUNC = campaign.score_dist_serialize, DESERIALFUNC = campaign.score_dist_deserialize,
+    SFUNC = campaign.score_dist_accum, STYPE = campaign.score_distribution,
+    FINALFUNC = campaign.lift_final, COMBINEFUNC = campaign.score_dist_combine,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE campaign.lift(float8, boolean, integer) IS
     'Lift table as a jsonb array: equal-count bins from the highest scores, rate, lift and gain';
+
+-- The state itself, to keep, ship or combine by hand (score_dist_combine, then a final function).
+CREATE AGGREGATE campaign.score_distribution(p float8, y boolean) (
+    SFUNC = campaign.score_dist_accum, STYPE = campaign.score_distribution,
+    COMBINEFUNC = campaign.score_dist_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE campaign.score_distribution(float8, boolean) IS
+    'The state of campaign.auc over the rows: finish it with campaign.auc_final';
+
+CREATE AGGREGATE campaign.score_distribution(p float8, y boolean, bins integer) (
+    SFUNC = campaign.score_dist_accum, STYPE = campaign.score_distribution,
+    COMBINEFUNC = campaign.score_dist_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE campaign.score_distribution(float8, boolean, integer) IS
+    'The state of campaign.calibration and campaign.lift over the rows: finish it with calibration_final or lift_final';
 
 -- logloss and brier are means of a per-row term: PostgreSQL's float8 accumulator state,
 -- merged by float8_combine and finished by float8_avg.

@@ -1,6 +1,7 @@
 /*
  * test_evaluate.c - score distributions (AUC, calibration, lift) against hand-computed values
- * and against cm_binary_metrics_compute, merging, forged serialized states.
+ * and against cm_binary_metrics_compute, merging (many states, a state with itself), the
+ * serialized size, forged serialized states.
  */
 #include "harness.h"
 #include "evaluate.h"
@@ -111,6 +112,81 @@ test_auc_distinct_scores(void **state)
 	cm_score_dist_free(&d);
 }
 
+/* Groups equal one by one: same scores in the same order with the same counts. */
+static void
+assert_same_groups(cm_score_dist *a, cm_score_dist *b)
+{
+	cm_score_dist_compact(a);
+	cm_score_dist_compact(b);
+	assert_int_equal(a->n, b->n);
+	assert_true(a->positives == b->positives && a->negatives == b->negatives);
+	for (size_t i = 0; i < a->n; i++)
+	{
+		assert_true(a->groups[i].p == b->groups[i].p);
+		assert_true(a->groups[i].positives == b->groups[i].positives);
+		assert_true(a->groups[i].negatives == b->groups[i].negatives);
+	}
+}
+
+/*
+ * A coordinator's combine: states of interleaved slices (shared and distinct scores), merged
+ * one after another, give the whole data's groups; so does a state merged into an empty one.
+ */
+static void
+test_merge_of_many_states(void **state)
+{
+	enum {N = 6000, SLICES = 7};
+	cm_rng		rng;
+	cm_score_dist whole, merged, slice[SLICES];
+
+	(void) state;
+	cm_rng_seed(&rng, 11);
+	cm_score_dist_init(&whole, 3);
+	cm_score_dist_init(&merged, 3);
+	for (int s = 0; s < SLICES; s++)
+		cm_score_dist_init(&slice[s], 3);
+	for (size_t i = 0; i < N; i++)
+	{
+		/* half the rows on a coarse grid (ties across slices), half distinct */
+		double		u = cm_rng_uniform(&rng);
+		double		p = i % 2 ? round(u * 50) / 50 : u;
+		bool		y = cm_rng_uniform(&rng) < p;
+
+		assert_int_equal(cm_score_dist_add(&whole, p, y), CM_OK);
+		assert_int_equal(cm_score_dist_add(&slice[(i / 5) % SLICES], p, y), CM_OK);
+	}
+	for (int s = 0; s < SLICES; s++)
+		assert_int_equal(cm_score_dist_merge(&merged, &slice[s]), CM_OK);
+	assert_same_groups(&whole, &merged);
+	for (int s = 0; s < SLICES; s++)
+		cm_score_dist_free(&slice[s]);
+	cm_score_dist_free(&whole);
+	cm_score_dist_free(&merged);
+}
+
+/* A state merged with itself counts every row twice: same scores, doubled counts, same AUC. */
+static void
+test_merge_with_itself(void **state)
+{
+	double		p[6] = {0.9, 0.5, 0.5, 0.2, 0.1, 0.7};
+	double		y[6] = {1, 1, 0, 0, 1, 0};
+	cm_score_dist d, twice;
+	double		auc, auc_twice;
+
+	(void) state;
+	cm_score_dist_init(&d, 0);
+	cm_score_dist_init(&twice, 0);
+	add_all(&d, p, y, 6);
+	add_all(&twice, p, y, 6);
+	add_all(&twice, p, y, 6);
+	assert_true(cm_score_dist_auc(&d, &auc));
+	assert_int_equal(cm_score_dist_merge(&d, &d), CM_OK);
+	assert_same_groups(&d, &twice);
+	assert_true(cm_score_dist_auc(&d, &auc_twice) && auc_twice == auc);
+	cm_score_dist_free(&d);
+	cm_score_dist_free(&twice);
+}
+
 static void
 test_bad_probabilities_and_bins(void **state)
 {
@@ -198,10 +274,14 @@ roundtrip(cm_score_dist *d, cm_score_dist *back)
 {
 	cm_writer	w;
 	cm_reader	r;
+	size_t		size;
 
 	cm_writer_init(&w);
 	cm_score_dist_serialize(d, &w);
 	assert_int_equal(w.status, CM_OK);
+	assert_int_equal(cm_score_dist_serialized_size(d, &size), CM_OK);
+	assert_int_equal(size, w.len);
+	assert_int_equal(size, 9 + 24 * d->n);	/* docs/evaluate.md: 24 bytes a distinct score */
 	cm_reader_init(&r, w.data, w.len);
 	assert_int_equal(cm_score_dist_deserialize(&r, back), CM_OK);
 	cm_writer_free(&w);
@@ -309,6 +389,8 @@ HARNESS_MAIN("evaluate",
 			 HARNESS_TEST(test_auc_undefined_for_one_class),
 			 HARNESS_TEST(test_auc_matches_core_metric_and_merge),
 			 HARNESS_TEST(test_auc_distinct_scores),
+			 HARNESS_TEST(test_merge_of_many_states),
+			 HARNESS_TEST(test_merge_with_itself),
 			 HARNESS_TEST(test_bad_probabilities_and_bins),
 			 HARNESS_TEST(test_calibration_by_hand),
 			 HARNESS_TEST(test_lift_by_hand_with_shared_ties),
