@@ -249,6 +249,17 @@ SELECT campaign.deploy('sec_rls', 1) > 0 AS deployed;
 SELECT pg_temp.sqlstate_of($$UPDATE campaign.models SET model = '\x00' WHERE name = 'sec_rls'$$);
 RESET ROLE;
 SELECT deployed FROM campaign.models WHERE name = 'sec_rls';
+-- The settings that protect the server are a superuser's: a role can neither raise nor
+-- change them (memory of a training set, training threads, doors of a walk list); the
+-- route effort, which only costs time, stays each session's.
+SET ROLE campaign_trainer;
+SELECT pg_temp.sqlstate_of($$SET campaign.train_memory_limit = '64GB'$$);
+SELECT pg_temp.sqlstate_of($$SET campaign.max_train_threads = 64$$);
+SELECT pg_temp.sqlstate_of($$SET campaign.max_route_points = 10000000$$);
+SELECT pg_temp.sqlstate_of($$SET campaign.walk_effort = 10$$);
+RESET ROLE;
+RESET campaign.walk_effort;
+SELECT name, context FROM pg_settings WHERE name LIKE 'campaign.%' ORDER BY name;
 DELETE FROM campaign.models WHERE name LIKE 'sec\_%';
 DROP OWNED BY sec_north, sec_outsider, sec_lead, sec_editor, campaign_reader, campaign_scorer, campaign_trainer, campaign_deployer, sec_attacker;
 DROP ROLE sec_north, sec_outsider, sec_lead, sec_editor, campaign_reader, campaign_scorer, campaign_trainer, campaign_deployer, sec_attacker;

@@ -22,6 +22,10 @@
 int			campaign_train_memory_limit_kb = 1024 * 1024;
 int			campaign_max_train_threads = 8;
 
+/*
+ * Both protect the server (memory, cores), so only a superuser sets them: in postgresql.conf,
+ * ALTER SYSTEM, or ALTER ROLE/DATABASE ... SET for the roles that may use more.
+ */
 void
 cm_pg_train_init(void)
 {
@@ -30,13 +34,13 @@ cm_pg_train_init(void)
 							"Training that would need more is refused with an error.",
 							&campaign_train_memory_limit_kb,
 							1024 * 1024, 1024, INT_MAX,
-							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomIntVariable("campaign.max_train_threads",
 							"Most threads one campaign.train may use to grow trees.",
 							"Caps the threads parameter of algorithm gbt; results do not depend on it.",
 							&campaign_max_train_threads,
 							8, 1, 64,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
 /* gbt reads a weight column and forced-categorical columns from the source; logistic neither */

@@ -62,6 +62,10 @@
 static int	campaign_max_route_points = 100000;
 static int	campaign_walk_effort = DEFAULT_WALK_EFFORT;
 
+/*
+ * max_route_points bounds a walk list's memory (cost matrices grow with its square), so only
+ * a superuser raises it; walk_effort only trades time, which statement_timeout bounds.
+ */
 void
 cm_pg_walk_init(void)
 {
@@ -70,7 +74,7 @@ cm_pg_walk_init(void)
 							"Larger groups are refused with an error; cut them into turfs first.",
 							&campaign_max_route_points,
 							100000, 1, CM_TOUR_MAX_NODES,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("campaign.walk_effort",
 							"Iterated local search kicks per door when ordering walk lists.",
 							"More is slower and closer to the best order; 0 is local search only. "
