@@ -108,6 +108,9 @@ SELECT count(DISTINCT round(campaign.predict(m.name, m.model, v)::numeric, 12)) 
 FROM predict_voters v, campaign.models m
 WHERE m.name = 'p_model' AND m.id IN (:v1_id, :v2_id) AND v.age = 40 AND v.voted_2020;
 SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('p_model', NULL::bytea, v) FROM predict_voters v$$);
+-- a NULL in a column of bytes, after rows that were scored (the cache holds a model)
+SELECT pg_temp.sqlstate_of(format($$SELECT campaign.predict('p_model', b, ARRAY[40]::float8[])
+    FROM (SELECT model, 1 FROM campaign.models WHERE id = %s UNION ALL SELECT NULL, 2 ORDER BY 2) m(b, o)$$, :v2_id));
 SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('p_model', '\x434d504d0200'::bytea, v) FROM predict_voters v$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.predict('forged', '\xdeadbeef'::bytea, ARRAY[1]::float8[])$$);
 -- without Citus the calls are left as they are (nothing is carried)

@@ -85,6 +85,8 @@ cached_model_matches(FunctionCallInfo fcinfo, const predict_cache *cache, cm_pg_
 	if (source == CM_PG_MODEL_BY_NAME)
 		return cache->generation == cm_pg_model_store_generation;
 	/* carried bytes do not depend on the store; a constant cannot change within the query */
+	if (PG_ARGISNULL(1))
+		return false;			/* decode_carried refuses it */
 	if (get_fn_expr_arg_stable(fcinfo->flinfo, 1))
 		return true;
 	bytes = PG_GETARG_BYTEA_PP(1);
