@@ -179,6 +179,19 @@ carry_mutator(Node *node, carry_context *ctx)
 	return expression_tree_mutator(node, carry_mutator, ctx);
 }
 
+/* Whether a statement has a scoring call naming a stored model (a walk, copying nothing). */
+static bool
+has_scoring_call(Node *node, carry_context *ctx)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, has_scoring_call, ctx, 0);
+	if (IsA(node, FuncExpr) && names_stored_model((FuncExpr *) node, ctx))
+		return true;
+	return expression_tree_walker(node, has_scoring_call, ctx);
+}
+
 static PlannedStmt *
 carrying_planner(Query *parse, const char *query_string, int cursor_options,
 				 ParamListInfo bound_params)
@@ -186,10 +199,12 @@ carrying_planner(Query *parse, const char *query_string, int cursor_options,
 	carry_context ctx = {InvalidOid, bound_params, false};
 	PlannedStmt *plan;
 
-	if (parse->commandType != CMD_UTILITY && cm_pg_citus_installed())
+	if (parse->commandType != CMD_UTILITY)
 	{
 		ctx.campaign_nsp = get_namespace_oid("campaign", true);
-		if (OidIsValid(ctx.campaign_nsp))
+		/* the tree is copied, and pg_extension read, only for statements that score */
+		if (OidIsValid(ctx.campaign_nsp) && has_scoring_call((Node *) parse, &ctx) &&
+			cm_pg_citus_installed())
 			parse = (Query *) carry_mutator((Node *) parse, &ctx);
 	}
 	if (prev_planner_hook)
