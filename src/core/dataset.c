@@ -1,7 +1,6 @@
-/* dataset.c - growable dense training set and the seeded holdout split. */
+/* dataset.c - growable dense training set. */
 #include "dataset.h"
 #include "memory.h"
-#include "rng.h"
 
 #include <string.h>
 
@@ -69,17 +68,8 @@ cm_dataset_add_row(cm_dataset *ds, const double *x, double y)
 }
 
 void
-cm_dataset_split(size_t n_rows, double fraction, uint64_t seed, uint8_t *is_holdout,
-				 size_t *n_holdout)
+cm_dataset_set_row(cm_dataset *ds, size_t i, const double *x, double y)
 {
-	cm_rng		rng;
-	size_t		count = 0;
-
-	cm_rng_seed(&rng, seed);
-	for (size_t i = 0; i < n_rows; i++)
-	{
-		is_holdout[i] = cm_rng_uniform(&rng) < fraction;
-		count += is_holdout[i];
-	}
-	*n_holdout = count;
+	memcpy(ds->x + i * ds->n_features, x, ds->n_features * sizeof(double));
+	ds->y[i] = y;
 }

@@ -1,5 +1,5 @@
 /*
- * dataset.h - a dense training set (row-major doubles, NaN = missing) and its holdout split.
+ * dataset.h - a dense training set (row-major doubles, NaN = missing).
  *
  * The host appends rows as it reads them; growth is geometric, overflow-checked and capped by
  * a byte limit chosen by the host (campaign.train_memory_limit).
@@ -28,11 +28,7 @@ void		cm_dataset_free(cm_dataset *ds);
 /* Append one row (n_features values, NaN = missing) with its label. */
 cm_status	cm_dataset_add_row(cm_dataset *ds, const double *x, double y);
 
-/*
- * Mark each row as holdout (1) or training (0), deterministically from seed: a row is in the
- * holdout with probability `fraction`.  Returns the holdout count in *n_holdout.
- */
-void		cm_dataset_split(size_t n_rows, double fraction, uint64_t seed,
-							 uint8_t *is_holdout, size_t *n_holdout);
+/* Overwrite row i (< n_rows) with x and label y. */
+void		cm_dataset_set_row(cm_dataset *ds, size_t i, const double *x, double y);
 
 #endif

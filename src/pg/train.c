@@ -129,7 +129,8 @@ fit_and_store(train_input *in, const train_params *params, TimestampTz started)
 	cm_model   *model;
 	progress_state ps = {in->model_name, "iterations", started, started};
 
-	cm_dataset_split(in->data.n_rows, lp.holdout, lp.seed, is_holdout, &n_holdout);
+	cm_pg_train_canonical_order(in);
+	cm_split_by_key(in->keys, in->data.n_rows, lp.holdout, is_holdout, &n_holdout);
 	lp.progress = train_progress;
 	lp.progress_arg = &ps;
 	cm_pg_progress_set_phase(CM_PG_PROGRESS_TRAINING);
@@ -157,13 +158,20 @@ check_gbt_memory(const train_input *in, int depth, int threads)
 {
 	size_t		work,
 				rows_bytes,
+				reorder,
 				total,
 				limit = (size_t) campaign_train_memory_limit_kb * 1024;
 
+	/*
+	 * A row: its codes, label, weight and key.  Putting the rows in key order copies one of
+	 * those arrays at a time before the fit's working memory is taken: the larger counts.
+	 */
 	if (!cm_gbt_fit_memory(in->binned.n_rows, &in->bins, depth, threads, &work) ||
 		!cm_mul_size(in->binned.cap_rows,
-					 (size_t) in->n_features + sizeof(float) * (in->binned.w ? 2 : 1), &rows_bytes) ||
-		!cm_add_size(work, rows_bytes, &total) || total > limit)
+					 (size_t) in->n_features + sizeof(float) * (in->binned.w ? 2 : 1) +
+					 sizeof(double), &rows_bytes) ||
+		!cm_mul_size(in->binned.n_rows, Max((size_t) in->n_features, sizeof(double)), &reorder) ||
+		!cm_add_size(Max(work, reorder), rows_bytes, &total) || total > limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("training model \"%s\" on %zu rows needs about %zu kB, over campaign.train_memory_limit (%d kB)",
@@ -294,8 +302,9 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 	gp.progress = train_progress;
 	gp.progress_arg = &ps;
 	check_gbt_memory(in, gp.depth, gp.threads);
+	cm_pg_train_canonical_order(in);
 	margin = palloc_extended(sizeof(double) * n_rows, MCXT_ALLOC_HUGE);
-	cm_dataset_split(n_rows, gp.holdout, gp.seed, is_holdout, &n_holdout);
+	cm_split_by_key(in->keys, n_rows, gp.holdout, is_holdout, &n_holdout);
 	order_categories(in, is_holdout);
 	cm_pg_progress_set_phase(CM_PG_PROGRESS_TRAINING);
 	CM_PG_CHECK(cm_gbt_fit(&in->binned, &in->bins, is_holdout, &gp, &fit, &info, margin),
@@ -380,7 +389,8 @@ train(PG_FUNCTION_ARGS)
 						 in.gbt ? params.core.gbt.trees : params.core.logistic.max_iterations);
 	PG_TRY();
 	{
-		cm_pg_train_read_source(&in, source, PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), data_cxt);
+		cm_pg_train_read_source(&in, source, PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3),
+								&params, data_cxt);
 		{
 			MemoryContext old = MemoryContextSwitchTo(data_cxt);
 

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "access/tupdesc.h"
 #include "nodes/pg_list.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
@@ -22,6 +23,7 @@
 #include "../core/dataset.h"
 #include "../core/gbt.h"
 #include "../core/logistic.h"
+#include "../core/train_order.h"
 
 /* The training settings (train_params.c, defined by cm_pg_train_init). */
 extern int	campaign_train_memory_limit_kb;
@@ -38,7 +40,12 @@ typedef struct train_params
 	}			core;			/* the algorithm's tunables (its table's), defaults filled in */
 	char	   *weight;			/* gbt: the weight column, NULL for none */
 	List	   *categorical;	/* gbt: names of columns forced categorical (char *) */
+	double		sample_share;	/* "sample" below 1: the share of rows to train on (0: all) */
+	int64		sample_rows;	/* "sample" of 1 or more: how many rows (0: all) */
 } train_params;
+
+/* train_order.c: the key of a source row (core/train_order.h), from its column values. */
+typedef struct cm_pg_row_key_reader cm_pg_row_key_reader;
 
 /* The columns and rows of a training request. */
 typedef struct train_input
@@ -67,13 +74,22 @@ typedef struct train_input
 	MemoryContext scratch_cxt;	/* reset after each category value is read */
 	cm_dataset	data;			/* logistic: every row; gbt: the sample that places bin edges */
 	cm_bins		bins;			/* gbt: bin edges, once placed */
-	bool		binned_ready;
 	cm_binned	binned;			/* gbt: every row, one byte per cell */
 	int64		rows_skipped;	/* rows whose label is NULL */
 	Datum	   *values;			/* one deformed source row */
 	bool	   *nulls;
 	double	   *x;				/* its features as numbers */
+	uint64		seed;			/* of the row keys: the params' seed */
+	cm_pg_row_key_reader *key_reader;
+	double	   *keys;			/* per row of data (logistic) or binned (gbt) */
+	size_t		cap_keys;
+	cm_smallest_keys bin_sample;	/* gbt: the rows of data, which place the bin edges */
+	bool		columns_ready;	/* the source's columns are resolved */
+	bool		second_pass;	/* gbt: reading the source again to quantize every row */
 } train_input;
+
+/* train_params.c: the seed of the params (the algorithm's), which the row keys use. */
+uint64		cm_pg_train_seed(const train_params *params);
 
 /* train_params.c: parse params for algorithm, defaults filled in. */
 void		cm_pg_train_parse_params(Jsonb *jb, const cm_algorithm_ops *algorithm,
@@ -88,6 +104,19 @@ void		cm_pg_append_json_number(StringInfo s, const char *key, double value, bool
  * logistic dataset, or gbt's binned rows), allocated in data_cxt.
  */
 void		cm_pg_train_read_source(train_input *in, const char *source, ArrayType *features,
-									MemoryContext data_cxt);
+									const train_params *params, MemoryContext data_cxt);
+
+/* train_order.c */
+cm_pg_row_key_reader *cm_pg_row_key_reader_create(TupleDesc desc, MemoryContext cxt);
+double		cm_pg_row_key(const cm_pg_row_key_reader *r, uint64 seed, const Datum *values,
+						  const bool *nulls);
+/* "SELECT * FROM <from>" narrowed to params' sample (from names its rows campaign_source). */
+char	   *cm_pg_train_sample_query(const char *from, const char *label,
+									 const train_params *params);
+/*
+ * The rows read in key order (ties by content), categories in text order; allocated in the
+ * current context (the data context).  Needs one row array's worth of memory more.
+ */
+void		cm_pg_train_canonical_order(train_input *in);
 
 #endif

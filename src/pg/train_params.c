@@ -61,6 +61,7 @@ valid_param_list(const train_params *params)
 		appendStringInfo(&s, "%s%s", i ? ", " : "", table->params[i].name);
 	if (takes_columns(params))
 		appendStringInfoString(&s, ", weight, categorical");
+	appendStringInfoString(&s, ", sample");
 	return s.data;
 }
 
@@ -122,11 +123,41 @@ set_core_param(train_params *params, const char *key, JsonbValue *v)
 	return true;
 }
 
+/* "sample": a share of the rows in (0, 1), or a row count of 1 or more. */
+static void
+set_sample_param(train_params *params, JsonbValue *v)
+{
+	double		x = v->type == jbvNumeric ?
+		DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric))) : NAN;
+
+	if (x > 0 && x < 1)
+		params->sample_share = x;
+	else if (x >= 1 && x <= 1e15 && x == floor(x))
+		params->sample_rows = (int64) x;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"sample\" must be a share of the rows between 0 and 1 or a whole number of rows"),
+				 errhint("For example {\"sample\": 0.1} for a tenth of the rows, {\"sample\": 100000} for 100,000 of them.")));
+}
+
+uint64
+cm_pg_train_seed(const train_params *params)
+{
+	return params->algorithm->id == CM_ALGORITHM_GBT ? params->core.gbt.seed :
+		params->core.logistic.seed;
+}
+
 static void
 set_param(train_params *params, const char *key, JsonbValue *v)
 {
 	if (set_core_param(params, key, v))
 		return;
+	if (strcmp(key, "sample") == 0)
+	{
+		set_sample_param(params, v);
+		return;
+	}
 	if (takes_columns(params) && strcmp(key, "weight") == 0)
 	{
 		if (v->type != jbvString)
@@ -233,6 +264,14 @@ cm_pg_train_params_json(const train_params *params)
 	}
 	if (params->categorical != NIL)
 		append_column_list(&s, "categorical", params->categorical);
+	if (params->sample_share > 0 || params->sample_rows > 0)
+	{
+		bool		first_sample = false;
+
+		cm_pg_append_json_number(&s, "sample", params->sample_rows > 0 ?
+								 (double) params->sample_rows : params->sample_share,
+								 &first_sample);
+	}
 	appendStringInfoChar(&s, '}');
 	return s.data;
 }

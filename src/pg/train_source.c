@@ -20,17 +20,23 @@
 
 #include "train.h"
 #include "../core/logistic.h"
+#include "../core/memory.h"
 
 #define FETCH_BATCH 10000
 /* rows buffered as doubles to place the bin edges: 200k, or fewer for wide sources (32 MB) */
 #define GBT_SAMPLE_ROWS(n_features) Max(1000, Min(200000, (4 * 1024 * 1024) / (n_features)))
 
+/*
+ * The source as a FROM item named campaign_source: a table or view, or a query in
+ * parentheses; the query that reads it narrows it to the params' sample.
+ */
 static char *
-source_query(const char *source)
+source_query(const char *source, const char *label, const train_params *params)
 {
 	const char *p = source;
 	size_t		len;
 	Oid			relid;
+	char	   *from;
 
 	while (isspace((unsigned char) *p) || *p == '(')
 		p++;
@@ -40,13 +46,17 @@ source_query(const char *source)
 		len = strlen(source);
 		while (len > 0 && (isspace((unsigned char) source[len - 1]) || source[len - 1] == ';'))
 			len--;
-		return psprintf("SELECT * FROM (%.*s\n) AS campaign_source", (int) len, source);
+		from = psprintf("(%.*s\n) AS campaign_source", (int) len, source);
 	}
-	relid = RangeVarGetRelid(makeRangeVarFromNameList(textToQualifiedNameList(cstring_to_text(source))),
-							 NoLock, false);
-	return psprintf("SELECT * FROM %s",
-					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-											   get_rel_name(relid)));
+	else
+	{
+		relid = RangeVarGetRelid(makeRangeVarFromNameList(textToQualifiedNameList(cstring_to_text(source))),
+								 NoLock, false);
+		from = psprintf("%s AS campaign_source",
+						quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												   get_rel_name(relid)));
+	}
+	return cm_pg_train_sample_query(from, label, params);
 }
 
 static int
@@ -233,11 +243,11 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 }
 
 /*
- * gbt: place the bin edges on the rows buffered so far, quantize them and drop the doubles;
- * every later row is quantized as it is read.
+ * gbt: place the bin edges on the sample of rows of the smallest keys (in->data), and get
+ * the binned rows ready.
  */
 static void
-quantize_sample(train_input *in)
+place_bin_edges(train_input *in)
 {
 	size_t		max_bytes = (size_t) campaign_train_memory_limit_kb * 1024;
 
@@ -250,16 +260,58 @@ quantize_sample(train_input *in)
 	cm_binned_init(&in->binned, in->data.n_features, max_bytes);
 	if (in->sample_weights)
 		CM_PG_CHECK(cm_binned_use_weights(&in->binned), "could not hold the row weights");
-	for (size_t i = 0; i < in->data.n_rows; i++)
+}
+
+/* One more key, for the row just added to data or binned (the keys grow with the rows). */
+static void
+append_key(train_input *in, size_t n_rows, double key)
+{
+	if (n_rows > in->cap_keys)
 	{
-		CM_PG_CHECK(cm_binned_add_row(&in->binned, &in->bins,
-									  in->data.x + i * in->data.n_features, in->data.y[i]),
+		size_t		cap = Max(in->cap_keys * 2, 1024);
+
+		CM_PG_CHECK(cm_grow_array((void **) &in->keys, in->cap_keys, cap, sizeof(double)),
 					"could not hold the training rows");
-		if (in->sample_weights)
-			in->binned.w[i] = (float) in->sample_weights[i];
+		in->cap_keys = cap;
 	}
+	in->keys[n_rows - 1] = key;
+}
+
+static void
+append_binned_row(train_input *in, const double *x, double y, double w, double key)
+{
+	CM_PG_CHECK(cm_binned_add_row(&in->binned, &in->bins, x, y),
+				"could not hold the training rows");
+	if (in->binned.w)
+		in->binned.w[in->binned.n_rows - 1] = (float) w;
+	append_key(in, in->binned.n_rows, key);
+}
+
+/*
+ * gbt: the sample held every row of the source, so it is the training set: bin it and drop
+ * the doubles.
+ */
+static void
+bin_the_sample(train_input *in)
+{
+	for (size_t i = 0; i < in->data.n_rows; i++)
+		append_binned_row(in, in->data.x + i * in->data.n_features, in->data.y[i],
+						  in->sample_weights ? in->sample_weights[i] : 1,
+						  in->bin_sample.keys[i]);
 	cm_dataset_free(&in->data);
-	in->binned_ready = true;
+	cm_smallest_keys_free(&in->bin_sample);
+}
+
+/* gbt, first reading: a row of the sample of the smallest keys, in the slot it was given. */
+static void
+store_in_bin_sample(train_input *in, size_t slot, const double *x, double y, double w)
+{
+	if (slot == in->data.n_rows)
+		CM_PG_CHECK(cm_dataset_add_row(&in->data, x, y), "could not hold the training rows");
+	else
+		cm_dataset_set_row(&in->data, slot, x, y);
+	if (in->sample_weights)
+		in->sample_weights[slot] = w;
 }
 
 /* A value of categorical feature j (len bytes) the core refused to add to its categories. */
@@ -328,13 +380,22 @@ static void
 add_row(train_input *in, double *x, MemoryContext data_cxt)
 {
 	double		y,
-				w = 1;
+				w = 1,
+				key;
+	size_t		slot = 0;
 	MemoryContext old;
 
 	if (in->nulls[in->label_attno - 1])
 	{
 		in->rows_skipped++;
 		return;
+	}
+	key = cm_pg_row_key(in->key_reader, in->seed, in->values, in->nulls);
+	if (in->gbt && !in->second_pass)
+	{
+		slot = cm_smallest_keys_offer(&in->bin_sample, key);
+		if (slot == CM_SMALLEST_KEYS_DROP)
+			return;				/* not in the bin sample: read (and checked) the second time */
 	}
 	y = cm_pg_datum_to_double(in->values[in->label_attno - 1], in->label_type);
 	if (in->regression && !isfinite(y))
@@ -366,21 +427,15 @@ add_row(train_input *in, double *x, MemoryContext data_cxt)
 					 errhint("Use NULL for a missing value.")));
 	}
 	old = MemoryContextSwitchTo(data_cxt);
-	if (in->binned_ready)
+	if (!in->gbt)
 	{
-		CM_PG_CHECK(cm_binned_add_row(&in->binned, &in->bins, x, y),
-					"could not hold the training rows");
-		if (in->binned.w)
-			in->binned.w[in->binned.n_rows - 1] = (float) w;
-	}
-	else
-	{
-		if (in->sample_weights)
-			in->sample_weights[in->data.n_rows] = w;
 		CM_PG_CHECK(cm_dataset_add_row(&in->data, x, y), "could not hold the training rows");
-		if (in->gbt && in->data.n_rows >= (size_t) GBT_SAMPLE_ROWS(in->n_features))
-			quantize_sample(in);
+		append_key(in, in->data.n_rows, key);
 	}
+	else if (in->second_pass)
+		append_binned_row(in, x, y, w, key);
+	else
+		store_in_bin_sample(in, slot, x, y, w);
 	MemoryContextSwitchTo(old);
 }
 
@@ -394,7 +449,19 @@ read_source_context(void *arg)
 static void
 start_reading(train_input *in, TupleDesc desc, ArrayType *features, MemoryContext data_cxt)
 {
+	if (in->columns_ready)
+		return;					/* gbt's second reading */
+	in->columns_ready = true;
 	resolve_columns(in, desc, features);
+	in->key_reader = cm_pg_row_key_reader_create(desc, CurrentMemoryContext);
+	if (in->gbt)
+	{
+		MemoryContext old = MemoryContextSwitchTo(data_cxt);
+
+		CM_PG_CHECK(cm_smallest_keys_init(&in->bin_sample, GBT_SAMPLE_ROWS(in->n_features)),
+					"could not hold the training rows");
+		MemoryContextSwitchTo(old);
+	}
 	cm_dataset_init(&in->data, (uint32) in->n_features,
 					(size_t) campaign_train_memory_limit_kb * 1024);
 	in->x = palloc(sizeof(double) * in->n_features);
@@ -531,8 +598,36 @@ read_rows(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext d
 #endif
 
 /* Run the source query and load every row into in->data (allocated in data_cxt). */
+/*
+ * gbt, once the sample of the smallest keys has placed the bin edges: when the sample holds
+ * every row, those are the training rows; else read the source again, quantizing every row.
+ */
+static void
+read_again_binned(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext data_cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(data_cxt);
+	bool		all_rows = in->bin_sample.offered <= in->bin_sample.capacity;
+
+	place_bin_edges(in);
+	if (all_rows)
+	{
+		bin_the_sample(in);
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	cm_dataset_free(&in->data);
+	cm_smallest_keys_free(&in->bin_sample);
+	MemoryContextSwitchTo(old);
+	/* the counts of the first reading would count every row twice */
+	in->rows_skipped = 0;
+	memset(in->present, 0, sizeof(int64) * in->n_features);
+	in->second_pass = true;
+	read_rows(in, plan, features, data_cxt);
+}
+
 void
-cm_pg_train_read_source(train_input *in, const char *source, ArrayType *features, MemoryContext data_cxt)
+cm_pg_train_read_source(train_input *in, const char *source, ArrayType *features,
+						const train_params *params, MemoryContext data_cxt)
 {
 	ErrorContextCallback callback = {error_context_stack, read_source_context,
 	(void *) in->model_name};
@@ -540,17 +635,13 @@ cm_pg_train_read_source(train_input *in, const char *source, ArrayType *features
 
 	error_context_stack = &callback;
 	SPI_connect();
-	plan = SPI_prepare(source_query(source), 0, NULL);
+	plan = SPI_prepare(source_query(source, in->label, params), 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the training source: %s", SPI_result_code_string(SPI_result));
+	in->seed = cm_pg_train_seed(params);
 	read_rows(in, plan, features, data_cxt);
-	if (in->gbt && !in->binned_ready && in->data.n_rows > 0)
-	{
-		MemoryContext old = MemoryContextSwitchTo(data_cxt);
-
-		quantize_sample(in);
-		MemoryContextSwitchTo(old);
-	}
+	if (in->gbt && in->data.n_rows > 0)
+		read_again_binned(in, plan, features, data_cxt);
 	/* names and types must outlive SPI: copy them into the data context */
 	{
 		MemoryContext old = MemoryContextSwitchTo(data_cxt);
@@ -566,11 +657,14 @@ cm_pg_train_read_source(train_input *in, const char *source, ArrayType *features
 		MemoryContextSwitchTo(old);
 	}
 	error_context_stack = callback.previous;
-	if ((in->binned_ready ? in->binned.n_rows : in->data.n_rows) == 0)
+	if ((in->gbt ? in->binned.n_rows : in->data.n_rows) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("the source of model \"%s\" has no rows with a non-NULL label",
-						in->model_name)));
+						in->model_name),
+				 params->sample_share > 0 ?
+				 errhint("The sample of %g of the rows left none; take a larger share.",
+						 params->sample_share) : 0));
 	for (int j = 0; j < in->n_features; j++)
 		if (in->present[j] == 0)
 			ereport(ERROR,

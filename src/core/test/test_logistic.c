@@ -214,24 +214,6 @@ test_dataset_limit(void **state)
 	cm_dataset_free(&ds);
 }
 
-static void
-test_split_is_seeded(void **state)
-{
-	uint8_t		a[1000],
-				b[1000];
-	size_t		na,
-				nb;
-
-	(void) state;
-	cm_dataset_split(1000, 0.2, 42, a, &na);
-	cm_dataset_split(1000, 0.2, 42, b, &nb);
-	assert_int_equal(na, nb);
-	assert_memory_equal(a, b, sizeof(a));
-	assert_true(na > 150 && na < 250);
-	cm_dataset_split(1000, 0.0, 42, a, &na);
-	assert_int_equal(na, 0);
-}
-
 /* Records the calls of the progress hook. */
 typedef struct progress_calls
 {
@@ -288,5 +270,4 @@ HARNESS_MAIN("logistic",
 			 HARNESS_TEST(test_interrupt_stops_the_fit),
 			 HARNESS_TEST(test_out_of_memory_is_clean),
 			 HARNESS_TEST(test_dataset_limit),
-			 HARNESS_TEST(test_split_is_seeded),
 			 HARNESS_TEST(test_progress_after_each_iteration))
