@@ -63,8 +63,10 @@ SELECT campaign.train('order_seed_7', 'order_voters', 'turnout', NULL, 'gbt',
                         "categorical": ["county"], "seed": 7}') > 0 AS trained;
 SELECT order_fingerprint('order_seed_7') <> order_fingerprint('order_gbt_order_voters') AS other_model;
 
--- More rows than the bin sample holds (200,000 for few features): the sample is the rows of
--- the smallest keys and the source is read twice; still one model for two orders.
+-- More rows than the bin sample holds (200,000 for few features): the bin edges come from the
+-- rows of the smallest keys; still one model for two orders.  With a memory limit too low to
+-- hold every row as doubles, only the sample is kept and the source is read a second time:
+-- the same model again.
 CREATE TABLE order_large AS
 SELECT i AS id, (i % 97) * 1.5 AS a, (i * 7919) % 1000 AS b,
        (abs(hashint4(i)) % 1000) < 300 + (i % 97) * 4 AS y
@@ -74,10 +76,16 @@ SELECT campaign.train('order_large_a', 'order_large', 'y', ARRAY['a', 'b'], 'gbt
                       '{"trees": 5, "depth": 3}') > 0 AS trained,
        campaign.train('order_large_b', 'order_large_sorted', 'y', ARRAY['a', 'b'], 'gbt',
                       '{"trees": 5, "depth": 3}') > 0 AS trained;
-SELECT (SELECT md5(string_agg(float8send(campaign.predict('order_large_a', l))::text, ',' ORDER BY id))
-        FROM order_large l WHERE id % 100 = 0) =
-       (SELECT md5(string_agg(float8send(campaign.predict('order_large_b', l))::text, ',' ORDER BY id))
-        FROM order_large l WHERE id % 100 = 0) AS same_model,
+SET campaign.train_memory_limit = '14MB';
+SELECT campaign.train('order_large_c', 'order_large_sorted', 'y', ARRAY['a', 'b'], 'gbt',
+                      '{"trees": 5, "depth": 3}') > 0 AS trained;
+RESET campaign.train_memory_limit;
+CREATE FUNCTION order_large_fingerprint(model text) RETURNS text LANGUAGE sql AS $$
+    SELECT md5(string_agg(float8send(campaign.predict(model, l))::text, ',' ORDER BY id))
+    FROM order_large l WHERE id % 100 = 0 $$;
+SELECT order_large_fingerprint('order_large_a') = order_large_fingerprint('order_large_b') AS same_model,
+       order_large_fingerprint('order_large_a') = order_large_fingerprint('order_large_c') AS read_twice_same_model,
+       order_metrics('order_large_a') = order_metrics('order_large_c') AS same_metrics,
        (order_metrics('order_large_a') ->> 'rows')::int AS rows;
 
 -- campaign.train_key: in [0, 1), the same for the same values whatever the row type.

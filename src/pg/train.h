@@ -9,7 +9,6 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
-#include "access/tupdesc.h"
 #include "nodes/pg_list.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
@@ -44,8 +43,6 @@ typedef struct train_params
 	int64		sample_rows;	/* "sample" of 1 or more: how many rows (0: all) */
 } train_params;
 
-/* train_order.c: the key of a source row (core/train_order.h), from its column values. */
-typedef struct cm_pg_row_key_reader cm_pg_row_key_reader;
 
 /* The columns and rows of a training request. */
 typedef struct train_input
@@ -70,9 +67,10 @@ typedef struct train_input
 	char	   *weight;			/* the weight column, NULL for none */
 	int			weight_attno;
 	Oid			weight_type;
-	double	   *sample_weights; /* gbt with weights: the weights of the rows in data */
+	double	   *row_weights;	/* gbt with weights: the weights of the rows in data */
+	size_t		cap_weights;
 	MemoryContext scratch_cxt;	/* reset after each category value is read */
-	cm_dataset	data;			/* logistic: every row; gbt: the sample that places bin edges */
+	cm_dataset	data;			/* every row as doubles (gbt: or the bin sample) until binned */
 	cm_bins		bins;			/* gbt: bin edges, once placed */
 	cm_binned	binned;			/* gbt: every row, one byte per cell */
 	int64		rows_skipped;	/* rows whose label is NULL */
@@ -80,10 +78,11 @@ typedef struct train_input
 	bool	   *nulls;
 	double	   *x;				/* its features as numbers */
 	uint64		seed;			/* of the row keys: the params' seed */
-	cm_pg_row_key_reader *key_reader;
 	double	   *keys;			/* per row of data (logistic) or binned (gbt) */
 	size_t		cap_keys;
-	cm_smallest_keys bin_sample;	/* gbt: the rows of data, which place the bin edges */
+	size_t		max_buffered;	/* gbt: rows held as doubles before sampling */
+	bool		sampling;		/* gbt: data holds only the bin sample ... */
+	cm_smallest_keys bin_sample;	/* ... the rows of the smallest keys */
 	bool		columns_ready;	/* the source's columns are resolved */
 	bool		second_pass;	/* gbt: reading the source again to quantize every row */
 } train_input;
@@ -106,11 +105,7 @@ void		cm_pg_append_json_number(StringInfo s, const char *key, double value, bool
 void		cm_pg_train_read_source(train_input *in, const char *source, ArrayType *features,
 									const train_params *params, MemoryContext data_cxt);
 
-/* train_order.c */
-cm_pg_row_key_reader *cm_pg_row_key_reader_create(TupleDesc desc, MemoryContext cxt);
-double		cm_pg_row_key(const cm_pg_row_key_reader *r, uint64 seed, const Datum *values,
-						  const bool *nulls);
-/* "SELECT * FROM <from>" narrowed to params' sample (from names its rows campaign_source). */
+/* train_order.c: "SELECT * FROM <from>" narrowed to params' sample (from names its rows campaign_source). */
 char	   *cm_pg_train_sample_query(const char *from, const char *label,
 									 const train_params *params);
 /*

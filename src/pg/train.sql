@@ -15,13 +15,13 @@ RETURNS bigint
 COMMENT ON FUNCTION campaign.train(text, text, text, text[], text, jsonb) IS
     'Train a model on a table, view or SELECT query and store it as a new version; returns its id';
 
--- The key campaign.train gives each row (src/pg/train_order.c): what orders the rows, picks
--- the holdout and the bin sample, and draws params' "sample" where the rows are stored.
+-- A key of a whole row (src/pg/train_order.c): campaign.train draws params' "sample" with it,
+-- in its source query, so on Citus the shards draw it.
 CREATE FUNCTION campaign.train_key(seed bigint, "row" record)
 RETURNS float8
     AS 'MODULE_PATHNAME', 'train_key' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION campaign.train_key(bigint, record) IS
-    'The training key of a row in [0, 1), a hash of the seed and the row''s values: train with {"sample": s} keeps the rows whose key is below s';
+    'A key of a row in [0, 1), a hash of the seed and all the row''s values: train with {"sample": s} keeps the rows whose key is below s';
 
 CREATE VIEW campaign.feature_importance AS
 SELECT m.name AS model,

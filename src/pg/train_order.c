@@ -1,7 +1,8 @@
 /*
- * train_order.c - the key of a training row (core/train_order.h) from its column values, the
- * same in campaign.train and in campaign.train_key(seed, row), and the `sample` clause that
- * draws rows by that key where they are stored.
+ * train_order.c - campaign.train_key(seed, row), the key of a whole row, which draws params'
+ * `sample` where the rows are stored (the `sample` clause is here too); and putting the rows
+ * campaign.train read in canonical order (core/train_order.h).  (The key training orders its
+ * rows by hashes what it reads of each row, in train_source.c.)
  *
  * A value is hashed by its bytes where those are the same on every node and in every session
  * (built-in types: integers, floats, text, numeric, dates, ...), else by its text form (enums,
@@ -39,13 +40,13 @@ typedef struct key_column
 	FmgrInfo	output;			/* KEY_TEXT */
 } key_column;
 
-struct cm_pg_row_key_reader
+typedef struct row_key_reader
 {
 	int			natts;
 	Oid			type_id;		/* of the composite it was made for (campaign.train_key) */
 	int32		typmod;
 	key_column *columns;
-};
+} row_key_reader;
 
 /* Bytes that mean the same value on every node: a built-in base type's (or a domain's over one). */
 static key_form
@@ -67,10 +68,10 @@ form_of(Form_pg_attribute att, int16 *typlen, Oid *output)
 	return *typlen == -1 ? KEY_VARLENA : KEY_CSTRING;
 }
 
-cm_pg_row_key_reader *
-cm_pg_row_key_reader_create(TupleDesc desc, MemoryContext cxt)
+static row_key_reader *
+row_key_reader_create(TupleDesc desc, MemoryContext cxt)
 {
-	cm_pg_row_key_reader *r = MemoryContextAllocZero(cxt, sizeof(*r));
+	row_key_reader *r = MemoryContextAllocZero(cxt, sizeof(*r));
 
 	r->natts = desc->natts;
 	r->type_id = desc->tdtypeid;
@@ -91,21 +92,18 @@ cm_pg_row_key_reader_create(TupleDesc desc, MemoryContext cxt)
 	return r;
 }
 
-/* The typlen bytes of a by-value Datum, least significant first on every host. */
-static void
+/* A by-value Datum: its typlen bytes, least significant first on every host. */
+static inline void
 key_by_value(cm_row_key *k, Datum value, int16 typlen)
 {
 	uint64		v = typlen == 1 ? (uint8) DatumGetChar(value) :
 		typlen == 2 ? (uint16) DatumGetInt16(value) :
 		typlen == 4 ? (uint32) DatumGetInt32(value) : (uint64) DatumGetInt64(value);
-	unsigned char bytes[8];
 
-	for (int b = 0; b < typlen; b++)
-		bytes[b] = (unsigned char) (v >> (8 * b));
-	cm_row_key_bytes(k, bytes, (size_t) typlen);
+	cm_row_key_small(k, v, (size_t) typlen);
 }
 
-static void
+static inline void
 key_value(cm_row_key *k, const key_column *c, Datum value)
 {
 	switch (c->form)
@@ -141,8 +139,8 @@ key_value(cm_row_key *k, const key_column *c, Datum value)
 	}
 }
 
-double
-cm_pg_row_key(const cm_pg_row_key_reader *r, uint64 seed, const Datum *values, const bool *nulls)
+static double
+row_key(const row_key_reader *r, uint64 seed, const Datum *values, const bool *nulls)
 {
 	cm_row_key	k;
 
@@ -169,7 +167,7 @@ train_key(PG_FUNCTION_ARGS)
 	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(1);
 	Oid			type_id = HeapTupleHeaderGetTypeId(row);
 	int32		typmod = HeapTupleHeaderGetTypMod(row);
-	cm_pg_row_key_reader *r = fcinfo->flinfo->fn_extra;
+	row_key_reader *r = fcinfo->flinfo->fn_extra;
 	TupleDesc	desc = lookup_rowtype_tupdesc(type_id, typmod);
 	HeapTupleData tuple;
 	Datum	   *values = palloc(sizeof(Datum) * Max(desc->natts, 1));
@@ -178,13 +176,13 @@ train_key(PG_FUNCTION_ARGS)
 
 	if (r == NULL || r->type_id != type_id || r->typmod != typmod || r->natts != desc->natts)
 		fcinfo->flinfo->fn_extra = r =
-			cm_pg_row_key_reader_create(desc, fcinfo->flinfo->fn_mcxt);
+			row_key_reader_create(desc, fcinfo->flinfo->fn_mcxt);
 	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = row;
 	heap_deform_tuple(&tuple, desc, values, nulls);
-	key = cm_pg_row_key(r, seed, values, nulls);
+	key = row_key(r, seed, values, nulls);
 	ReleaseTupleDesc(desc);
 	PG_RETURN_FLOAT8(key);
 }

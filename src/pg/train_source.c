@@ -243,38 +243,48 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 }
 
 /*
- * gbt: place the bin edges on the sample of rows of the smallest keys (in->data), and get
- * the binned rows ready.
+ * gbt: place the bin edges on a sample (n rows of doubles, the rows of the smallest keys) and
+ * get the binned rows ready.
  */
 static void
-place_bin_edges(train_input *in)
+place_bin_edges(train_input *in, const double *sample, size_t n)
 {
 	size_t		max_bytes = (size_t) campaign_train_memory_limit_kb * 1024;
 
-	CM_PG_CHECK(cm_bins_fit(in->data.x, in->data.n_rows, in->data.n_features, in->max_bins,
-							&in->bins), "could not place the bin edges");
+	CM_PG_CHECK(cm_bins_fit(sample, n, in->data.n_features, in->max_bins, &in->bins),
+				"could not place the bin edges");
 	/* category numbers are their own bins until the categories are ordered */
 	for (int j = 0; j < in->n_features; j++)
 		if (in->categorical[j])
 			cm_bins_set_identity(&in->bins, (uint32) j);
 	cm_binned_init(&in->binned, in->data.n_features, max_bytes);
-	if (in->sample_weights)
+	if (in->weight_attno)
 		CM_PG_CHECK(cm_binned_use_weights(&in->binned), "could not hold the row weights");
 }
 
-/* One more key, for the row just added to data or binned (the keys grow with the rows). */
+/* Set (*array)[n - 1] = v, growing the array (*cap items) geometrically. */
 static void
-append_key(train_input *in, size_t n_rows, double key)
+append_double(double **array, size_t *cap, size_t n, double v)
 {
-	if (n_rows > in->cap_keys)
+	if (n > *cap)
 	{
-		size_t		cap = Max(in->cap_keys * 2, 1024);
+		size_t		new_cap = Max(*cap * 2, 1024);
 
-		CM_PG_CHECK(cm_grow_array((void **) &in->keys, in->cap_keys, cap, sizeof(double)),
+		CM_PG_CHECK(cm_grow_array((void **) array, *cap, new_cap, sizeof(double)),
 					"could not hold the training rows");
-		in->cap_keys = cap;
+		*cap = new_cap;
 	}
-	in->keys[n_rows - 1] = key;
+	(*array)[n - 1] = v;
+}
+
+/* A row kept as doubles (logistic, and gbt until the bin edges are placed), with its key. */
+static void
+buffer_row(train_input *in, const double *x, double y, double w, double key)
+{
+	CM_PG_CHECK(cm_dataset_add_row(&in->data, x, y), "could not hold the training rows");
+	append_double(&in->keys, &in->cap_keys, in->data.n_rows, key);
+	if (in->weight_attno)
+		append_double(&in->row_weights, &in->cap_weights, in->data.n_rows, w);
 }
 
 static void
@@ -284,25 +294,69 @@ append_binned_row(train_input *in, const double *x, double y, double w, double k
 				"could not hold the training rows");
 	if (in->binned.w)
 		in->binned.w[in->binned.n_rows - 1] = (float) w;
-	append_key(in, in->binned.n_rows, key);
+	append_double(&in->keys, &in->cap_keys, in->binned.n_rows, key);
 }
 
 /*
- * gbt: the sample held every row of the source, so it is the training set: bin it and drop
- * the doubles.
+ * gbt: rows buffered as doubles before only the bin sample is kept and the source is read a
+ * second time: half of campaign.train_memory_limit, and at least the bin sample.
  */
-static void
-bin_the_sample(train_input *in)
+static size_t
+rows_to_buffer(const train_input *in)
 {
-	for (size_t i = 0; i < in->data.n_rows; i++)
-		append_binned_row(in, in->data.x + i * in->data.n_features, in->data.y[i],
-						  in->sample_weights ? in->sample_weights[i] : 1,
-						  in->bin_sample.keys[i]);
-	cm_dataset_free(&in->data);
-	cm_smallest_keys_free(&in->bin_sample);
+	size_t		row_bytes = sizeof(double) * ((size_t) in->n_features + 3);	/* x, y, key, weight */
+	size_t		budget = (size_t) campaign_train_memory_limit_kb * 1024 / 2;
+
+	return Max(budget / row_bytes, (size_t) GBT_SAMPLE_ROWS(in->n_features));
 }
 
-/* gbt, first reading: a row of the sample of the smallest keys, in the slot it was given. */
+/* The permutation that sorts the keys of the n buffered rows. */
+static size_t *
+key_order(const train_input *in, size_t n)
+{
+	size_t	   *order = palloc_extended(sizeof(size_t) * Max(n, 1), MCXT_ALLOC_HUGE);
+
+	CM_PG_CHECK(cm_key_order(in->keys, n, order), "could not sort the row keys");
+	return order;
+}
+
+/*
+ * gbt: the buffer is full, so from now on keep only the sample of the smallest keys (the
+ * buffered rows of the smallest keys first), and read the source again afterwards.
+ */
+static void
+start_bin_sample(train_input *in)
+{
+	size_t		n = in->data.n_rows,
+				k = GBT_SAMPLE_ROWS(in->n_features);
+	size_t	   *order = key_order(in, n);
+	cm_dataset	sample;
+	double	   *weights = in->weight_attno ? palloc(sizeof(double) * k) : NULL;
+
+	cm_dataset_init(&sample, in->data.n_features, 0);
+	CM_PG_CHECK(cm_smallest_keys_init(&in->bin_sample, k), "could not hold the training rows");
+	for (size_t i = 0; i < k; i++)
+	{
+		size_t		r = order[i];
+
+		(void) cm_smallest_keys_offer(&in->bin_sample, in->keys[r]);	/* slot i */
+		CM_PG_CHECK(cm_dataset_add_row(&sample, in->data.x + r * in->data.n_features, in->data.y[r]),
+					"could not hold the training rows");
+		if (weights)
+			weights[i] = in->row_weights[r];
+	}
+	in->bin_sample.offered = n;
+	cm_dataset_free(&in->data);
+	in->data = sample;
+	if (in->row_weights)
+		cm_free(in->row_weights);
+	in->row_weights = weights;
+	in->cap_weights = weights ? k : 0;
+	pfree(order);
+	in->sampling = true;
+}
+
+/* gbt, first reading once sampling: a row of the sample, in the slot it was given. */
 static void
 store_in_bin_sample(train_input *in, size_t slot, const double *x, double y, double w)
 {
@@ -310,8 +364,39 @@ store_in_bin_sample(train_input *in, size_t slot, const double *x, double y, dou
 		CM_PG_CHECK(cm_dataset_add_row(&in->data, x, y), "could not hold the training rows");
 	else
 		cm_dataset_set_row(&in->data, slot, x, y);
-	if (in->sample_weights)
-		in->sample_weights[slot] = w;
+	if (in->row_weights)
+		in->row_weights[slot] = w;
+}
+
+/*
+ * gbt: every row is buffered: place the bin edges on the rows of the smallest keys (all of
+ * them when they are few), then quantize every row and drop the doubles.
+ */
+static void
+bin_the_buffer(train_input *in)
+{
+	size_t		n = in->data.n_rows,
+				k = Min(n, (size_t) GBT_SAMPLE_ROWS(in->n_features)),
+				nf = in->data.n_features;
+
+	if (k == n)
+		place_bin_edges(in, in->data.x, n);
+	else
+	{
+		size_t	   *order = key_order(in, n);
+		double	   *sample = palloc_extended(sizeof(double) * k * nf, MCXT_ALLOC_HUGE);
+
+		for (size_t i = 0; i < k; i++)
+			memcpy(sample + i * nf, in->data.x + order[i] * nf, sizeof(double) * nf);
+		place_bin_edges(in, sample, k);
+		pfree(sample);
+		pfree(order);
+	}
+	/* in the order read (sequential); cm_pg_train_canonical_order puts them in key order */
+	for (size_t i = 0; i < n; i++)
+		append_binned_row(in, in->data.x + i * nf, in->data.y[i],
+						  in->row_weights ? in->row_weights[i] : 1, in->keys[i]);
+	cm_dataset_free(&in->data);
 }
 
 /* A value of categorical feature j (len bytes) the core refused to add to its categories. */
@@ -333,9 +418,12 @@ raise_category_failure(const train_input *in, int j, size_t len, cm_status st)
 					   wordings, lengthof(wordings));
 }
 
-/* The category number (1-based, first-seen order) of a categorical feature's value. */
+/*
+ * The category number (1-based, first-seen order) of a categorical feature's value; its text
+ * goes into the row's key (the number depends on the order rows come in, the text does not).
+ */
 static double
-category_number(train_input *in, int j, Datum value, MemoryContext data_cxt)
+category_number(train_input *in, int j, Datum value, MemoryContext data_cxt, cm_row_key *key)
 {
 	size_t		len;
 	MemoryContext old = MemoryContextSwitchTo(in->scratch_cxt);
@@ -343,6 +431,7 @@ category_number(train_input *in, int j, Datum value, MemoryContext data_cxt)
 	uint32_t	index;
 	cm_status	st;
 
+	cm_row_key_bytes(key, s, len);
 	/* detoasted or output text lives in the scratch context, the category in data_cxt */
 	MemoryContextSwitchTo(data_cxt);
 	st = cm_categories_add(&in->categories[j], s, len, &index);
@@ -351,6 +440,16 @@ category_number(train_input *in, int j, Datum value, MemoryContext data_cxt)
 	if (st != CM_OK)
 		raise_category_failure(in, j, len, st);
 	return (double) index + 1;
+}
+
+/* The bits of a double, which the row key hashes. */
+static inline uint64
+double_bits(double d)
+{
+	uint64		u;
+
+	memcpy(&u, &d, sizeof(u));
+	return u;
 }
 
 /* The weight of a row: a finite number >= 0. */
@@ -382,6 +481,7 @@ add_row(train_input *in, double *x, MemoryContext data_cxt)
 	double		y,
 				w = 1,
 				key;
+	cm_row_key	k;
 	size_t		slot = 0;
 	MemoryContext old;
 
@@ -389,13 +489,6 @@ add_row(train_input *in, double *x, MemoryContext data_cxt)
 	{
 		in->rows_skipped++;
 		return;
-	}
-	key = cm_pg_row_key(in->key_reader, in->seed, in->values, in->nulls);
-	if (in->gbt && !in->second_pass)
-	{
-		slot = cm_smallest_keys_offer(&in->bin_sample, key);
-		if (slot == CM_SMALLEST_KEYS_DROP)
-			return;				/* not in the bin sample: read (and checked) the second time */
 	}
 	y = cm_pg_datum_to_double(in->values[in->label_attno - 1], in->label_type);
 	if (in->regression && !isfinite(y))
@@ -409,16 +502,27 @@ add_row(train_input *in, double *x, MemoryContext data_cxt)
 						in->label, y)));
 	if (in->weight_attno)
 		w = row_weight(in);
+	/* the key: what training reads of the row, label, weight and features, in that order */
+	cm_row_key_begin(&k, in->seed);
+	cm_row_key_small(&k, double_bits(y), sizeof(double));
+	if (in->weight_attno)
+		cm_row_key_small(&k, double_bits(w), sizeof(double));
 	for (int j = 0; j < in->n_features; j++)
 	{
 		int			a = in->feature_attnos[j] - 1;
 
 		if (in->nulls[a])
+		{
 			x[j] = NAN;
+			cm_row_key_null(&k);
+		}
 		else if (in->categorical[j])
-			x[j] = category_number(in, j, in->values[a], data_cxt);
+			x[j] = category_number(in, j, in->values[a], data_cxt, &k);
 		else
+		{
 			x[j] = cm_pg_datum_to_double(in->values[a], in->feature_types[j]);
+			cm_row_key_small(&k, double_bits(x[j]), sizeof(double));
+		}
 		in->present[j] += !isnan(x[j]);
 		if (isinf(x[j]))
 			ereport(ERROR,
@@ -426,16 +530,25 @@ add_row(train_input *in, double *x, MemoryContext data_cxt)
 					 errmsg("feature \"%s\" is infinite", in->feature_names[j]),
 					 errhint("Use NULL for a missing value.")));
 	}
+	key = cm_row_key_end(&k);
 	old = MemoryContextSwitchTo(data_cxt);
-	if (!in->gbt)
+	if (in->gbt && !in->second_pass && !in->sampling && in->data.n_rows >= in->max_buffered)
+		start_bin_sample(in);
+	if (in->sampling && !in->second_pass)
 	{
-		CM_PG_CHECK(cm_dataset_add_row(&in->data, x, y), "could not hold the training rows");
-		append_key(in, in->data.n_rows, key);
+		slot = cm_smallest_keys_offer(&in->bin_sample, key);
+		if (slot == CM_SMALLEST_KEYS_DROP)
+		{
+			MemoryContextSwitchTo(old);
+			return;				/* not in the bin sample: quantized in the second reading */
+		}
 	}
-	else if (in->second_pass)
+	if (in->second_pass)
 		append_binned_row(in, x, y, w, key);
-	else
+	else if (in->sampling)
 		store_in_bin_sample(in, slot, x, y, w);
+	else
+		buffer_row(in, x, y, w, key);
 	MemoryContextSwitchTo(old);
 }
 
@@ -453,22 +566,12 @@ start_reading(train_input *in, TupleDesc desc, ArrayType *features, MemoryContex
 		return;					/* gbt's second reading */
 	in->columns_ready = true;
 	resolve_columns(in, desc, features);
-	in->key_reader = cm_pg_row_key_reader_create(desc, CurrentMemoryContext);
-	if (in->gbt)
-	{
-		MemoryContext old = MemoryContextSwitchTo(data_cxt);
-
-		CM_PG_CHECK(cm_smallest_keys_init(&in->bin_sample, GBT_SAMPLE_ROWS(in->n_features)),
-					"could not hold the training rows");
-		MemoryContextSwitchTo(old);
-	}
 	cm_dataset_init(&in->data, (uint32) in->n_features,
 					(size_t) campaign_train_memory_limit_kb * 1024);
+	if (in->gbt)
+		in->max_buffered = rows_to_buffer(in);
 	in->x = palloc(sizeof(double) * in->n_features);
 	in->present = palloc0(sizeof(int64) * in->n_features);
-	if (in->weight_attno)
-		in->sample_weights = MemoryContextAlloc(data_cxt, sizeof(double) *
-												GBT_SAMPLE_ROWS(in->n_features));
 	in->categories = MemoryContextAllocZero(data_cxt, sizeof(cm_categories) * in->n_features);
 	in->scratch_cxt = AllocSetContextCreate(data_cxt, "campaign train categories",
 											ALLOCSET_SMALL_SIZES);
@@ -599,22 +702,21 @@ read_rows(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext d
 
 /* Run the source query and load every row into in->data (allocated in data_cxt). */
 /*
- * gbt, once the sample of the smallest keys has placed the bin edges: when the sample holds
- * every row, those are the training rows; else read the source again, quantizing every row.
+ * gbt, after the first reading: bin the buffered rows, or, when only the bin sample was kept,
+ * place the bin edges on it and read the source again, quantizing every row.
  */
 static void
-read_again_binned(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext data_cxt)
+bin_the_rows(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext data_cxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(data_cxt);
-	bool		all_rows = in->bin_sample.offered <= in->bin_sample.capacity;
 
-	place_bin_edges(in);
-	if (all_rows)
+	if (!in->sampling)
 	{
-		bin_the_sample(in);
+		bin_the_buffer(in);
 		MemoryContextSwitchTo(old);
 		return;
 	}
+	place_bin_edges(in, in->data.x, in->data.n_rows);
 	cm_dataset_free(&in->data);
 	cm_smallest_keys_free(&in->bin_sample);
 	MemoryContextSwitchTo(old);
@@ -641,7 +743,7 @@ cm_pg_train_read_source(train_input *in, const char *source, ArrayType *features
 	in->seed = cm_pg_train_seed(params);
 	read_rows(in, plan, features, data_cxt);
 	if (in->gbt && in->data.n_rows > 0)
-		read_again_binned(in, plan, features, data_cxt);
+		bin_the_rows(in, plan, features, data_cxt);
 	/* names and types must outlive SPI: copy them into the data context */
 	{
 		MemoryContext old = MemoryContextSwitchTo(data_cxt);

@@ -36,6 +36,22 @@ test_key_depends_on_content_and_seed(void **state)
 	assert_true(key_of(42, "abcdefghij", "") != key_of(42, "abcdefghik", ""));
 }
 
+/* A value of 1 to 8 bytes given as a number hashes as its little-endian bytes do. */
+static void
+test_small_values_as_bytes(void **state)
+{
+	static const unsigned char bytes[4] = {0x78, 0x56, 0x34, 0x12};
+	cm_row_key	a,
+				b;
+
+	(void) state;
+	cm_row_key_begin(&a, 1);
+	cm_row_key_begin(&b, 1);
+	cm_row_key_small(&a, 0x12345678, 4);
+	cm_row_key_bytes(&b, bytes, 4);
+	assert_true(cm_row_key_end(&a) == cm_row_key_end(&b));
+}
+
 /* Keys are uniform in [0, 1): a share s of many rows falls below s. */
 static void
 test_keys_are_uniform(void **state)
@@ -89,6 +105,11 @@ test_split_by_key(void **state)
 	assert_true(fabs((double) held_low / low - 0.2) < 0.05);
 	cm_split_by_key(keys, 2000, 0.0, a, &na);
 	assert_int_equal(na, 0);
+	/* 2,000 identical rows (one key): split row by row, not all in or all out */
+	for (int i = 0; i < 2000; i++)
+		keys[i] = 0.25;
+	cm_split_by_key(keys, 2000, 0.2, a, &na);
+	assert_true(na > 330 && na < 470);
 }
 
 static int
@@ -170,6 +191,42 @@ test_smallest_keys_any_order(void **state)
 	/* fewer rows than room: all kept; no room: none */
 	assert_int_equal(kept_keys(keys, 10, CAP, a), 10);
 	assert_int_equal(kept_keys(keys, 10, 0, a), 0);
+}
+
+/* The key order is a stable sort, with many equal keys too. */
+static void
+test_key_order(void **state)
+{
+	enum
+	{
+		N = 20000
+	};
+	static double keys[N];
+	static size_t order[N];
+	cm_rng		rng;
+
+	(void) state;
+	cm_rng_seed(&rng, 9);
+	for (int kind = 0; kind < 3; kind++)
+	{
+		for (int i = 0; i < N; i++)
+			keys[i] = kind == 0 ? cm_rng_uniform(&rng) :
+				kind == 1 ? (double) cm_rng_below(&rng, 50) / 50 :	/* many ties */
+				0.5;			/* one key */
+		assert_int_equal(cm_key_order(keys, N, order), CM_OK);
+		for (int i = 1; i < N; i++)
+		{
+			assert_true(keys[order[i - 1]] <= keys[order[i]]);
+			if (keys[order[i - 1]] == keys[order[i]])
+				assert_true(order[i - 1] < order[i]);
+		}
+	}
+	/* out-of-range keys do not write outside the buckets */
+	keys[0] = 1.5;
+	keys[1] = -2;
+	keys[2] = NAN;
+	assert_int_equal(cm_key_order(keys, 3, order), CM_OK);
+	assert_int_equal(cm_key_order(keys, 0, order), CM_OK);
 }
 
 static void
@@ -360,9 +417,11 @@ test_order_canceled_and_out_of_memory(void **state)
 
 HARNESS_MAIN("train_order",
 			 HARNESS_TEST(test_key_depends_on_content_and_seed),
+			 HARNESS_TEST(test_small_values_as_bytes),
 			 HARNESS_TEST(test_keys_are_uniform),
 			 HARNESS_TEST(test_split_by_key),
 			 HARNESS_TEST(test_smallest_keys_any_order),
+			 HARNESS_TEST(test_key_order),
 			 HARNESS_TEST(test_categories_sort),
 			 HARNESS_TEST(test_binned_canonical_order),
 			 HARNESS_TEST(test_dataset_canonical_order),
