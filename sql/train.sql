@@ -93,6 +93,34 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, age * 2 AS 
 -- A data-modifying source is refused and changes nothing.
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'WITH d AS (DELETE FROM train_voters RETURNING age, turnout) SELECT * FROM d', 'turnout', NULL, 'logistic')$$);
 SELECT count(*) FROM train_voters;
+-- The analyst's frictions: a name used twice in the source (the label as a feature, or two
+-- features of one name) is refused, not trained on; ...
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, turnout, turnout FROM train_voters', 'turnout', NULL, 'logistic')$$) AS label_twice;
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, age, turnout FROM train_voters', 'turnout', NULL, 'logistic')$$) AS feature_twice;
+-- ... two statements are one error of their own (not the wrapper's syntax error) ...
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT age, turnout FROM train_voters; SELECT 1', 'turnout', NULL, 'logistic')$$) AS two_statements;
+-- ... a table whose name starts like a keyword is a table ...
+CREATE TABLE selections AS SELECT age, turnout FROM train_voters;
+CREATE TABLE tablet AS SELECT age, turnout FROM train_voters;
+SELECT campaign.train('x_selections', 'selections', 'turnout', NULL, 'logistic') > 0 AS selections_is_a_table,
+       campaign.train('x_tablet', 'tablet', 'turnout', NULL, 'logistic') > 0 AS tablet_is_a_table;
+-- ... a name in the wrong case gets a hint ...
+\set VERBOSITY default
+CREATE TABLE cased AS SELECT age AS "Age", turnout AS "Voted" FROM train_voters;
+SELECT campaign.train('x', 'cased', 'voted', NULL, 'logistic');
+SELECT campaign.train('x', 'cased', 'Voted', ARRAY['age'], 'logistic');
+-- ... early stopping without a holdout is refused ...
+SELECT campaign.train('x', 'train_voters', 'turnout', ARRAY['age'], 'gbt', '{"early_stopping_rounds": 5, "holdout": 0}');
+-- ... and warnings (the model is stored): an identifier among the features, numbers kept as
+-- text, a holdout of a few rows, a holdout of one class.
+SELECT campaign.train('x_warn_id', 'SELECT id, age, turnout FROM train_voters', 'turnout', NULL, 'gbt', '{"trees": 2}') > 0 AS trained;
+SELECT campaign.train('x_warn_text', 'SELECT age::text AS age, turnout FROM train_voters', 'turnout', NULL, 'gbt', '{"trees": 2}') > 0 AS trained;
+SELECT campaign.train('x_warn_text_forced', 'SELECT age::text AS age, turnout FROM train_voters', 'turnout', NULL, 'gbt', '{"trees": 2, "categorical": ["age"]}') > 0 AS trained_without_warning;
+SELECT campaign.train('x_warn_small', 'SELECT age, turnout FROM train_voters LIMIT 100', 'turnout', NULL, 'logistic') > 0 AS trained;
+SELECT campaign.train('x_warn_class', 'SELECT age, id = 7 AS turnout FROM train_voters', 'turnout', NULL, 'gbt', '{"trees": 2}') > 0 AS trained;
+\set VERBOSITY terse
+DELETE FROM campaign.models WHERE name LIKE 'x\_%';
+DROP TABLE selections, tablet, cased;
 -- The memory limit refuses a training set that would not fit.
 SET campaign.train_memory_limit = '1MB';
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT g::float8 AS x, g % 2 AS y FROM generate_series(1, 200000) g', 'y', NULL, 'logistic')$$);

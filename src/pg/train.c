@@ -81,6 +81,28 @@ metadata_json(const char *label, const char *params, const char *metrics)
 	return s.data;
 }
 
+/*
+ * Metrics from a holdout of a few dozen rows, or of one class, mean little: say so (the model
+ * is still stored).  positives: the holdout rows whose label is 1 (binary models).
+ */
+#define SMALL_HOLDOUT 50
+static void
+warn_about_holdout(const char *model_name, bool regression, size_t n_holdout, size_t positives)
+{
+	if (n_holdout == 0)
+		return;
+	if (n_holdout < SMALL_HOLDOUT)
+		ereport(WARNING,
+				(errmsg("the holdout of model \"%s\" has %zu rows: its metrics are noise",
+						model_name, n_holdout),
+				 errhint("Train on more rows, or raise the holdout param.")));
+	else if (!regression && (positives == 0 || positives == n_holdout))
+		ereport(WARNING,
+				(errmsg("the holdout of model \"%s\" holds one class only: auc is null",
+						model_name),
+				 errhint("Train on more rows of the rare class, or raise the holdout param.")));
+}
+
 /* ---- progress ----------------------------------------------------------------------------- */
 
 typedef struct progress_state
@@ -131,6 +153,13 @@ fit_and_store(train_input *in, const train_params *params, TimestampTz started)
 
 	cm_pg_train_canonical_order(in);
 	cm_split_by_key(in->keys, in->data.n_rows, lp.holdout, is_holdout, &n_holdout);
+	{
+		size_t		positives = 0;
+
+		for (size_t i = 0; i < in->data.n_rows; i++)
+			positives += is_holdout[i] && in->data.y[i] == 1;
+		warn_about_holdout(in->model_name, false, n_holdout, positives);
+	}
 	lp.progress = train_progress;
 	lp.progress_arg = &ps;
 	cm_pg_progress_set_phase(CM_PG_PROGRESS_TRAINING);
@@ -305,6 +334,13 @@ gbt_fit_and_store(train_input *in, const train_params *params, TimestampTz start
 	cm_pg_train_canonical_order(in);
 	margin = palloc_extended(sizeof(double) * n_rows, MCXT_ALLOC_HUGE);
 	cm_split_by_key(in->keys, n_rows, gp.holdout, is_holdout, &n_holdout);
+	{
+		size_t		positives = 0;
+
+		for (size_t i = 0; i < n_rows; i++)
+			positives += is_holdout[i] && in->binned.y[i] == 1;
+		warn_about_holdout(in->model_name, in->regression, n_holdout, positives);
+	}
 	order_categories(in, is_holdout);
 	cm_pg_progress_set_phase(CM_PG_PROGRESS_TRAINING);
 	CM_PG_CHECK(cm_gbt_fit(&in->binned, &in->bins, is_holdout, &gp, &fit, &info, margin),

@@ -201,6 +201,12 @@ cm_pg_train_parse_params(Jsonb *jb, const cm_algorithm_ops *algorithm, train_par
 		else if (tok == WJB_VALUE)
 			set_param(params, key, &v);
 	}
+	if (algorithm->id == CM_ALGORITHM_GBT && params->core.gbt.early_stopping_rounds > 0 &&
+		params->core.gbt.holdout == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("early_stopping_rounds needs a holdout to stop on, and holdout is 0"),
+				 errhint("Set holdout above 0 (0.2 by default), or leave early_stopping_rounds out.")));
 }
 
 void

@@ -11,6 +11,7 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -30,6 +31,42 @@
  * The source as a FROM item named campaign_source: a table or view, or a query in
  * parentheses; the query that reads it narrows it to the params' sample.
  */
+/* Whether p starts with the keyword kw as a whole word ("table", not "tablet"). */
+static bool
+starts_with_keyword(const char *p, const char *kw)
+{
+	size_t		len = strlen(kw);
+
+	return pg_strncasecmp(p, kw, len) == 0 &&
+		!(isalnum((unsigned char) p[len]) || p[len] == '_' || p[len] == '$' ||
+		  IS_HIGHBIT_SET(p[len]));
+}
+
+/*
+ * A query source must be one statement: checked on its own text, so a syntax error points
+ * into what the caller wrote rather than into the wrapper around it.
+ */
+static void
+check_one_statement(const char *query)
+{
+#if PG_VERSION_NUM >= 140000
+	List	   *statements = raw_parser(query, RAW_PARSE_DEFAULT);
+#else
+	List	   *statements = raw_parser(query);
+#endif
+
+	if (list_length(statements) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("the training source must be one query, not %d statements",
+						list_length(statements)),
+				 errhint("Give one SELECT (a WITH query can combine several steps).")));
+}
+
+/*
+ * The source as a FROM item named campaign_source: a table or view, or a query in
+ * parentheses; the query that reads it narrows it to the params' sample.
+ */
 static char *
 source_query(const char *source, const char *label, const train_params *params)
 {
@@ -40,13 +77,15 @@ source_query(const char *source, const char *label, const train_params *params)
 
 	while (isspace((unsigned char) *p) || *p == '(')
 		p++;
-	if (pg_strncasecmp(p, "select", 6) == 0 || pg_strncasecmp(p, "with", 4) == 0 ||
-		pg_strncasecmp(p, "values", 6) == 0 || pg_strncasecmp(p, "table", 5) == 0)
+	if (starts_with_keyword(p, "select") || starts_with_keyword(p, "with") ||
+		starts_with_keyword(p, "values") || starts_with_keyword(p, "table"))
 	{
 		len = strlen(source);
 		while (len > 0 && (isspace((unsigned char) source[len - 1]) || source[len - 1] == ';'))
 			len--;
-		from = psprintf("(%.*s\n) AS campaign_source", (int) len, source);
+		from = pnstrdup(source, len);
+		check_one_statement(from);
+		from = psprintf("(%s\n) AS campaign_source", from);
 	}
 	else
 	{
@@ -59,15 +98,42 @@ source_query(const char *source, const char *label, const train_params *params)
 	return cm_pg_train_sample_query(from, label, params);
 }
 
+/*
+ * The attno of column name (0: none).  Two columns of that name are an error: which one
+ * training used would be a guess (a source "SELECT age, turnout, turnout" trained on its label).
+ */
 static int
 column_of(TupleDesc desc, const char *name)
+{
+	int			found = 0;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || strcmp(NameStr(att->attname), name) != 0)
+			continue;
+		if (found)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("the training source has two columns named \"%s\"", name),
+					 errhint("Name each column once, e.g. with AS in the source query.")));
+		found = i + 1;
+	}
+	return found;
+}
+
+/* A hint for a name not in the source: the column that differs only in case, if any. */
+static int
+case_hint(TupleDesc desc, const char *name)
 {
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
-			return i + 1;
+		if (!att->attisdropped && pg_strcasecmp(NameStr(att->attname), name) == 0)
+			return errhint("The source has a column \"%s\"; names are case-sensitive here: write it as the source spells it.",
+						   NameStr(att->attname));
 	}
 	return 0;
 }
@@ -105,10 +171,27 @@ add_feature(train_input *in, TupleDesc desc, int attno)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
 					 errmsg("feature \"%s\" is listed twice", NameStr(att->attname))));
+	(void) column_of(desc, NameStr(att->attname));	/* two columns of its name: an error */
 	in->categorical[in->n_features] = kind == CM_FEATURE_CATEGORICAL;
 	in->feature_names[in->n_features] = pstrdup(NameStr(att->attname));
 	in->feature_attnos[in->n_features] = attno;
 	in->feature_types[in->n_features++] = type;
+}
+
+/*
+ * features NULL takes every column: say so when one is named like a row identifier (id,
+ * voter_id), which fits the rows it saw and says nothing of new voters.
+ */
+static void
+warn_if_identifier(const char *name)
+{
+	size_t		len = strlen(name);
+
+	if (pg_strcasecmp(name, "id") == 0 ||
+		(len > 3 && pg_strcasecmp(name + len - 3, "_id") == 0))
+		ereport(WARNING,
+				(errmsg("feature \"%s\" looks like a row identifier", name),
+				 errhint("With features NULL every column but the label is a feature; list the features to leave it out.")));
 }
 
 /* The weight column: numeric, not the label.  Returns its attno (0: no weight). */
@@ -124,7 +207,8 @@ resolve_weight(train_input *in, TupleDesc desc)
 	if (attno == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("weight column \"%s\" is not in the source", in->weight)));
+				 errmsg("weight column \"%s\" is not in the source", in->weight),
+				 case_hint(desc, in->weight)));
 	if (attno == in->label_attno)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -174,7 +258,8 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 	if (in->label_attno == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("label column \"%s\" is not in the source", in->label)));
+				 errmsg("label column \"%s\" is not in the source", in->label),
+				 case_hint(desc, in->label)));
 	in->label_type = getBaseType(TupleDescAttr(desc, in->label_attno - 1)->atttypid);
 	if (!cm_pg_feature_type_of(in->label_type, &kind) || kind == CM_FEATURE_CATEGORICAL)
 		ereport(ERROR,
@@ -207,7 +292,8 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 			if (attno == 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("feature column \"%s\" is not in the source", name)));
+						 errmsg("feature column \"%s\" is not in the source", name),
+						 case_hint(desc, name)));
 			if (attno == in->label_attno)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -228,7 +314,10 @@ resolve_columns(train_input *in, TupleDesc desc, ArrayType *features)
 		for (int i = 0; i < desc->natts; i++)
 			if (!TupleDescAttr(desc, i)->attisdropped && i + 1 != in->label_attno &&
 				i + 1 != in->weight_attno)
+			{
 				add_feature(in, desc, i + 1);
+				warn_if_identifier(NameStr(TupleDescAttr(desc, i)->attname));
+			}
 	}
 	if (in->n_features == 0)
 		ereport(ERROR,
@@ -700,6 +789,40 @@ read_rows(train_input *in, SPIPlanPtr plan, ArrayType *features, MemoryContext d
 }
 #endif
 
+/* Whether s is a number as text ("12", "-0.5", "1e3"). */
+static bool
+is_number_text(const char *s)
+{
+	char	   *end;
+
+	if (*s == '\0' || strchr("+-.0123456789", *s) == NULL)
+		return false;			/* not "nan", "inf" or " 1" */
+	(void) strtod(s, &end);
+	return *end == '\0';
+}
+
+/*
+ * A text column whose values are all numbers is trained on as categories (every value its
+ * own, no order): usually a number stored as text (on a real turnout file: AUC 0.689 against
+ * 0.749 as a number).
+ */
+static void
+warn_if_all_numbers(const train_input *in, int j)
+{
+	const cm_categories *c = &in->categories[j];
+
+	if (c->n < 2)
+		return;
+	for (uint32_t k = 0; k < c->n; k++)
+		if (!is_number_text(c->values[k]))
+			return;
+	ereport(WARNING,
+			(errmsg("categorical feature \"%s\" holds only numbers, used as %u unordered categories",
+					in->feature_names[j], c->n),
+			 errhint("Cast it to a number in the source (%s::numeric) to use its order; list it in the categorical param to keep it a category.",
+					 quote_identifier(in->feature_names[j]))));
+}
+
 /* Run the source query and load every row into in->data (allocated in data_cxt). */
 /*
  * gbt, after the first reading: bin the buffered rows, or, when only the bin sample was kept,
@@ -767,6 +890,9 @@ cm_pg_train_read_source(train_input *in, const char *source, ArrayType *features
 				 params->sample_share > 0 ?
 				 errhint("The sample of %g of the rows left none; take a larger share.",
 						 params->sample_share) : 0));
+	for (int j = 0; j < in->n_features; j++)
+		if (in->categorical[j] && !name_in_list(in->force_categorical, in->feature_names[j]))
+			warn_if_all_numbers(in, j);
 	for (int j = 0; j < in->n_features; j++)
 		if (in->present[j] == 0)
 			ereport(ERROR,
