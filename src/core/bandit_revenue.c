@@ -71,6 +71,8 @@ typedef struct revenue_arm
 	double		lrate;
 	double	   *u;				/* log theta at the inner nodes */
 	double	   *weight;			/* Gauss weight x density of T there */
+	double	   *theta;			/* theta there */
+	double	   *lw;				/* log weight + a u: the node's part of the exponent */
 	size_t		nodes;
 } revenue_arm;
 
@@ -110,16 +112,23 @@ conversion_breaks(const cm_shape *s, double *brk)
 }
 
 static cm_status
-revenue_inner_nodes(revenue_arm *r)
+revenue_inner_nodes(revenue_arm *r, size_t *held)
 {
 	double		brk[2 * CM_SHAPE_LEVELS + 1];
 	int			m = conversion_breaks(&r->conversion, brk);
-	size_t		count = 0;
+	size_t		count = 0,
+				bytes;
 
 	for (int p = 0; p + 1 < m; p++)
 		count += 8 * inner_cuts(r, brk[p], brk[p + 1]);
-	CM_TRY(cm_alloc_array(2 * count, sizeof(double), (void **) &r->u));
+	/* every arm's nodes are alive at once: the call budget counts them all */
+	if (!cm_mul_size(count, 4 * sizeof(double), &bytes) || !cm_add_size(*held, bytes, held))
+		*held = SIZE_MAX;
+	CM_TRY(cm_budget_check(*held, "the inner quadrature nodes of the revenue arms"));
+	CM_TRY(cm_alloc_array(4 * count, sizeof(double), (void **) &r->u));
 	r->weight = r->u + count;
+	r->theta = r->weight + count;
+	r->lw = r->theta + count;
 	r->nodes = 0;
 	for (int p = 0; p + 1 < m; p++)
 	{
@@ -138,8 +147,11 @@ revenue_inner_nodes(revenue_arm *r)
 				double		t = mid + (g < 4 ? -1 : 1) * half * cm_gauss8_node[k];
 
 				r->u[r->nodes] = log_theta(t);
-				r->weight[r->nodes++] = half * cm_gauss8_weight[k] *
+				r->theta[r->nodes] = exp(r->u[r->nodes]);
+				r->weight[r->nodes] = half * cm_gauss8_weight[k] *
 					exp(cm_shape_log_density(&r->conversion, t));
+				r->lw[r->nodes] = log(r->weight[r->nodes]) + r->gift.a * r->u[r->nodes];
+				r->nodes++;
 			}
 		}
 	}
@@ -166,14 +178,28 @@ first_node_in_tail(const revenue_arm *r, double s)
 	return lo;
 }
 
-/* The density of one arm's log RPV at s: the inner quadrature over its nodes. */
+/*
+ * The density of one arm's log RPV at s: the inner quadrature over its nodes.  With
+ * v = u + lrate - s the gift's log density a v - e^v - log Gamma(a) is, per node,
+ * lw + K - theta R with K = a (lrate - s) - log Gamma(a) and R = e^(lrate - s) set once: one
+ * exp() a node instead of two (huge shapes, or an R out of range, take the stable form).
+ */
 static double
 arm_density(const revenue_arm *r, double s)
 {
-	double		sum = 0;
+	double		sum = 0,
+				R = exp(r->lrate - s),
+				K = r->gift.a * (r->lrate - s) - r->gift.lnorm;
+	size_t		m = first_node_in_tail(r, s);
 
+	if (r->gift.a + r->gift.b <= CM_SHAPE_STABLE_ABOVE && R > 0 && isfinite(R))
+	{
+		for (; m < r->nodes && r->u[m] + r->lrate - s < r->gift.hi; m++)
+			sum += exp(r->lw[m] + K - r->theta[m] * R);
+		return sum;
+	}
 	/* outside V's tail bounds the factor is negligible: only the nodes between them */
-	for (size_t m = first_node_in_tail(r, s); m < r->nodes; m++)
+	for (; m < r->nodes; m++)
 	{
 		double		v = r->u[m] + r->lrate - s;
 
@@ -207,12 +233,12 @@ revenue_densities(void *ctx, double s, double *density, double *biased)
  */
 static cm_status
 revenue_arm_init(revenue_arm *r, double alpha, double beta, double shape, double rate,
-				 double *lower, double *upper)
+				 size_t *held, double *lower, double *upper)
 {
 	cm_shape_init(&r->conversion, CM_SHAPE_LOGIT_BETA, alpha, beta);
 	cm_shape_init(&r->gift, CM_SHAPE_LOG_GAMMA, shape, 1);
 	r->lrate = log(rate);
-	CM_TRY(revenue_inner_nodes(r));
+	CM_TRY(revenue_inner_nodes(r, held));
 	*lower = fmin(*lower, log_theta(r->conversion.lo) + r->lrate - r->gift.hi);
 	*upper = fmax(*upper, r->lrate - r->gift.lo);
 	return CM_OK;
@@ -231,7 +257,13 @@ revenue_arm_points(const revenue_arm *r, cm_points *pts, double lower, double up
 		{
 			double		u = log_theta(r->conversion.level[side][k]);
 
-			cm_points_add(pts, u + r->lrate - r->gift.mode, fabs(u - prev), lower, upper);
+			/*
+			 * S = U + lrate - V is smooth on the scale of V's sd however close T's levels
+			 * are in u (they crowd near u = 0): spacing them closer only multiplied the
+			 * panels by the arms (quadratic time); the Kronrod test still halves panels
+			 */
+			cm_points_add(pts, u + r->lrate - r->gift.mode, fmax(fabs(u - prev), r->gift.sd),
+						  lower, upper);
 			prev = u;
 		}
 	}
@@ -250,16 +282,17 @@ revenue_setup(const cm_revenue *arms, revenue_arms *ctx, cm_points *pts)
 {
 	double		lower = INFINITY,
 				upper = -INFINITY;
+	size_t		held = 0;
 
 	for (size_t i = 0; i < ctx->n; i++)
 	{
 		const cm_revenue *a = &arms[i];
 
-		CM_TRY(revenue_arm_init(&ctx->arm[i], a->alpha, a->beta, a->shape, a->rate,
+		CM_TRY(revenue_arm_init(&ctx->arm[i], a->alpha, a->beta, a->shape, a->rate, &held,
 								&lower, &upper));
 		if (ctx->biased)
 			CM_TRY(revenue_arm_init(&ctx->biased[i], a->alpha + 1, a->beta, a->shape - 1,
-									a->rate, &lower, &upper));
+									a->rate, &held, &lower, &upper));
 		if (!isfinite(lower) || !isfinite(upper))
 			return cm_fail(CM_ERR_LIMIT, "arm %zu: the revenue per visitor spans more than "
 						   "double precision holds (gift shape %g too close to 1)", i + 1,

@@ -822,7 +822,7 @@ grow_cost_rows(MemoryContext ctx, int64 **from, int64 **to, double **cost, size_
 {
 	size_t		bytes,
 				next = Max(Max(*cap * 2, need), 1024);
-	char	   *what = psprintf("the cost rows (over %zu)", *cap);
+	char	   *what = psprintf("more than %zu cost rows", *cap);
 
 	cm_route_costs_bytes(next, 0, &bytes);
 	CM_PG_CHECK_HINT(cm_budget_check(bytes, what), "could not read the cost matrix", CALL_MEMORY_HINT);

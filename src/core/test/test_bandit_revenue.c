@@ -9,6 +9,7 @@
 #include "sampling.h"
 
 #include <math.h>
+#include <string.h>
 
 static void
 test_revenue_per_visitor(void **state)
@@ -215,6 +216,23 @@ test_revenue_interrupts(void **state)
 	cm_free(p);
 }
 
+/* The inner nodes of every arm are counted against the call budget before each allocation. */
+static void
+test_revenue_call_budget(void **state)
+{
+	cm_revenue	arms[100];
+	double		p[100];
+
+	(void) state;
+	for (int i = 0; i < 100; i++)
+		arms[i] = (cm_revenue) {1 + i, 100, 3, 50};
+	cm_set_call_budget(64 * 1024);
+	assert_int_equal(cm_revenue_prob_best(arms, 100, p, NULL), CM_ERR_LIMIT);
+	assert_non_null(strstr(harness_last_message, "the inner quadrature nodes of the revenue arms: "));
+	cm_set_call_budget(0);
+	assert_int_equal(cm_revenue_prob_best(arms, 100, p, NULL), CM_OK);
+}
+
 HARNESS_MAIN("bandit_revenue",
 			 HARNESS_TEST(test_revenue_per_visitor),
 			 HARNESS_TEST(test_revenue_prob_best_closed_form),
@@ -222,4 +240,5 @@ HARNESS_MAIN("bandit_revenue",
 			 HARNESS_TEST(test_revenue_prob_best_monte_carlo),
 			 HARNESS_TEST(test_revenue_prob_best_edges),
 			 HARNESS_TEST(test_revenue_expected_loss_heavy_tails),
-			 HARNESS_TEST(test_revenue_interrupts))
+			 HARNESS_TEST(test_revenue_interrupts),
+			 HARNESS_TEST(test_revenue_call_budget))
