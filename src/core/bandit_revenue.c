@@ -57,8 +57,9 @@ cm_revenue_per_visitor(double alpha, double beta, double shape, double rate,
  * p(s) = integral of f_T(t) f_V(u(t) + log(rate) - s) dt over the logit t of theta,
  * u(t) = log theta, by 8-point Gauss on the panels between the levels of T's shape, each cut
  * so that it spans at most one sd of V in u: both factors are smooth on every panel.  The
- * sweep over s then gives P(best) and E[max RPV] as for Beta arms, starting where every
- * arm's CDF is below twice the tail mass the quadrature leaves out (core/quadrature.c).
+ * sweep over s then gives P(best) as for Beta arms, starting where every arm's CDF is below
+ * twice the tail mass the quadrature leaves out (core/quadrature.c), and E[max RPV] from
+ * each arm's size-biased twin (revenue_setup).
  */
 
 /* Most pieces an inner panel is cut into (arms whose gift is known far better than theta). */
