@@ -120,6 +120,12 @@ SELECT array_agg(default_amount ORDER BY default_amount) AS defaults,
        (SELECT round(sum(p)::numeric, 9) FROM unnest(campaign.revenue_prob_best(array_agg(r ORDER BY default_amount))) p) AS total,
        (SELECT array_agg(round(l::numeric, 4)) FROM unnest(campaign.revenue_expected_loss(array_agg(r ORDER BY default_amount))) l) AS loss
 FROM (SELECT default_amount, campaign.revenue_posterior(amount) AS r FROM bandit_gifts GROUP BY default_amount) s;
+-- Gift shapes near 1 have heavy tails: E[max] comes from the size-biased densities (it was
+-- {0, 0} at shape 1.01 and 4,626 at 1.1, below the 4,995 that the means imply).  mpmath
+-- references (src/core/test/revenue_loss_references.py): {46.44131, 49996.44131} and
+-- {2.444422, 4997.444422}.
+SELECT s AS shape, (SELECT array_agg(round(l::numeric, 5)) FROM unnest(campaign.revenue_expected_loss(ARRAY[ROW(1, 1, s, 1e3), ROW(1, 1, s, 1)]::campaign.revenue[])) l) AS loss
+FROM (VALUES (1.01), (1.1)) v(s);
 -- revenue_allocation: P(best) with a 5% floor, or top-two; sums to 1.
 SELECT (SELECT array_agg(round(w::numeric, 4)) FROM unnest(campaign.revenue_allocation(array_agg(r ORDER BY default_amount), 'thompson', 0.05)) w) AS thompson,
        (SELECT array_agg(round(w::numeric, 4)) FROM unnest(campaign.revenue_allocation(array_agg(r ORDER BY default_amount), 'top_two', 0)) w) AS top_two,

@@ -253,6 +253,12 @@ SET campaign.train_memory_limit = '1MB';
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT g::float8 AS a, (g * 7 % 13)::float8 AS b, g % 2 AS y FROM generate_series(1, 60000) g', 'y', NULL, 'gbt')$$);
 -- (the rows fit, the training's working memory would not)
 SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT g::float8 AS a, g % 2 AS y FROM generate_series(1, 40000) g', 'y', NULL, 'gbt')$$);
+-- the model is bounded as it grows, by the same setting: 100,000 trees of depth 16 stop at
+-- the node that would pass 2 MB, in well under the 5 s (they ran on for hours before)
+SET campaign.train_memory_limit = '2MB';
+SET statement_timeout = '5s';
+SELECT pg_temp.sqlstate_of($$SELECT campaign.train('x', 'SELECT g::float8 AS a, (g * 7 % 13)::float8 AS b, g % 2 AS y FROM generate_series(1, 3000) g', 'y', NULL, 'gbt', '{"trees": 100000, "depth": 16, "min_child_weight": 0}')$$);
+RESET statement_timeout;
 RESET campaign.train_memory_limit;
 -- statement_timeout stops a long training and leaves nothing behind
 SET statement_timeout = '300ms';

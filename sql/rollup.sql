@@ -208,6 +208,18 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.dp_count(1.5, 1)$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.dp_count(-1, 1)$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.dp_sum('Infinity', 1)$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.dp_sum(3, 1, -1)$$);
+-- At the edge of double precision: a noise scale that overflows (it returned Infinity) or
+-- that vanishes (no noise at all) is an error, not a number.
+SELECT pg_temp.sqlstate_of($$SELECT campaign.dp_sum(10, 1e-300, 1e300)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.dp_sum(10, 1e300, 1e-300)$$);
+SELECT pg_temp.sqlstate_of($$SELECT campaign.dp_count(10, 1e-320)$$);
+-- trials whose squares overflow (eb_rate was NaN), and an interval that holds its estimate
+-- even when the posterior is so skewed that the central 90% leaves the mean out
+SELECT pg_temp.sqlstate_of($$SELECT campaign.eb_rate(s, t) OVER () FROM (VALUES (1e308, 1e308), (1, 2)) v(s, t)$$);
+SELECT s, t, ci[1] <= eb AND eb <= ci[2] AS holds_estimate
+FROM (SELECT s, t, campaign.eb_rate(s, t) OVER () AS eb, campaign.eb_interval(s, t) OVER () AS ci
+      FROM (VALUES (0, 1e12), (1e-100, 1), (0, 1)) v(s0, t0), LATERAL (SELECT s0::float8 AS s, t0::float8 AS t) c) e
+ORDER BY s, t;
 SELECT proname, provolatile, proparallel FROM pg_proc
 WHERE pronamespace = 'campaign'::regnamespace AND proname IN ('dp_count', 'dp_sum', 'rollup', 'eb_rate')
 ORDER BY proname;

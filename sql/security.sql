@@ -250,11 +250,12 @@ SELECT pg_temp.sqlstate_of($$UPDATE campaign.models SET model = '\x00' WHERE nam
 RESET ROLE;
 SELECT deployed FROM campaign.models WHERE name = 'sec_rls';
 -- The settings that protect the server are a superuser's: a role can neither raise nor
--- change them (memory of a training set, training threads, doors of a walk list); the
--- route effort, which only costs time, stays each session's.
+-- change them (memory of a training set, training threads, memory of one call's matrices,
+-- doors of a walk list); the route effort, which only costs time, stays each session's.
 SET ROLE campaign_trainer;
 SELECT pg_temp.sqlstate_of($$SET campaign.train_memory_limit = '64GB'$$);
 SELECT pg_temp.sqlstate_of($$SET campaign.max_train_threads = 64$$);
+SELECT pg_temp.sqlstate_of($$SET campaign.call_memory_limit = '64GB'$$);
 SELECT pg_temp.sqlstate_of($$SET campaign.max_route_points = 10000000$$);
 SELECT pg_temp.sqlstate_of($$SET campaign.walk_effort = 10$$);
 RESET ROLE;

@@ -150,6 +150,14 @@ SELECT pg_temp.sqlstate_of($$SELECT campaign.walk_order(geom) OVER () FROM ring$
 SELECT pg_temp.sqlstate_of($$SELECT * FROM campaign.walk_route_costs('SELECT * FROM costs WHERE start_vid < 9')$$);
 RESET campaign.max_route_points;
 SELECT pg_temp.sqlstate_of($$SET campaign.max_route_points = 0$$);
+-- campaign.call_memory_limit: the cost rows and both matrices are estimated and refused
+-- before they are allocated (200 nodes: rows 955 kB, matrices 625 kB), and the rows of the
+-- cost query are read through a cursor, refused as they grow (100,000 parallel rows).
+SET campaign.call_memory_limit = '1MB';
+SELECT pg_temp.sqlstate_of($$SELECT count(*) FROM campaign.walk_route_costs('SELECT a AS start_vid, b AS end_vid, 1.0 AS agg_cost FROM generate_series(1, 200) a, generate_series(1, 200) b WHERE a <> b')$$);
+SELECT pg_temp.sqlstate_of($$SELECT count(*) FROM campaign.walk_route_costs('SELECT 1 AS start_vid, 2 AS end_vid, g::float8 AS agg_cost FROM generate_series(1, 100000) g')$$);
+RESET campaign.call_memory_limit;
+SELECT count(*) AS routed FROM campaign.walk_route_costs('SELECT a AS start_vid, b AS end_vid, 1.0 AS agg_cost FROM generate_series(1, 200) a, generate_series(1, 200) b WHERE a <> b');
 SELECT pg_temp.sqlstate_of($$SELECT campaign.turf(geom, 0) OVER () FROM ring$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.turf(geom, NULL) OVER () FROM ring$$);
 SELECT pg_temp.sqlstate_of($$SELECT campaign.turf(geom, id::int) OVER () FROM ring$$);

@@ -47,8 +47,8 @@ typedef struct beta_arms
 } beta_arms;
 
 /* Densities of the logits: x^a (1 - x)^b / B(a, b), from log x and log(1 - x). */
-static void
-beta_densities(void *ctx, double t, double *density)
+static cm_status
+beta_densities(void *ctx, double t, double *density, double *biased)
 {
 	const beta_arms *arms = ctx;
 	double		lx = -cm_softplus(-t),
@@ -60,7 +60,11 @@ beta_densities(void *ctx, double t, double *density)
 
 		density[j] = exp(s->a + s->b <= CM_SHAPE_STABLE_ABOVE ?
 						 s->a * lx + s->b * ly - s->lnorm : cm_shape_log_density(s, t));
+		if (j % 1024 == 1023)
+			CM_TRY(cm_check_interrupts());
 	}
+	(void) biased;				/* rates are bounded: E[max] integrates the rate itself */
+	return CM_OK;
 }
 
 static double
@@ -107,7 +111,8 @@ prob_best_quadrature(const cm_beta *arms, size_t n, double *prob, double *emax)
 				cm_beta_cdf_logit(lower, arms[i].alpha, arms[i].beta, ctx.s[i].lnorm);
 		}
 		cm_points_finish(&pts, lower, upper);
-		st = cm_sweep_integrate(n, &ctx, beta_densities, logistic, cdf0, &pts, prob, emax);
+		st = cm_sweep_integrate(n, &ctx, beta_densities, logistic, NULL, cdf0, &pts, prob,
+								emax);
 	}
 	cm_free(pts.p);
 	cm_free(cdf0);

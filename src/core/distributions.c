@@ -2,6 +2,8 @@
 #include "distributions.h"
 
 #include <math.h>
+#include <string.h>
+#include <stdint.h>
 
 /* Beyond this a + b the beta is indistinguishable from its normal approximation. */
 #define BETA_NORMAL_ABOVE 1e7
@@ -133,12 +135,41 @@ cm_beta_quantile_bracket(double p, double a, double b, double lbeta, double tol,
 	}
 }
 
+/*
+ * The smallest double x in [0, 1] with CDF(x) >= p, by bisection on the bits of x: positive
+ * doubles sort as their bit patterns, so 62 steps reach the neighbouring double whatever the
+ * scale of x (bisecting on x stopped at 2^-200, above the whole interval of a posterior with
+ * a tiny alpha, and left it without its own mean).
+ */
+static double
+beta_quantile_exact(double p, double a, double b, double lbeta)
+{
+	uint64_t	lo = 0,			/* the bits of 0: CDF(0) = 0 < p */
+				hi;				/* the bits of 1: CDF(1) = 1 >= p */
+	double		one = 1.0;
+
+	memcpy(&hi, &one, sizeof(hi));
+	while (hi - lo > 1)
+	{
+		uint64_t	mid = lo + (hi - lo) / 2;
+		double		x,
+					cdf;
+
+		memcpy(&x, &mid, sizeof(x));
+		cdf = a + b > BETA_NORMAL_ABOVE ? cm_beta_cdf(x, a, b) :
+			beta_cdf_logs(x, a, b, lbeta, log(x), log1p(-x));
+		if (cdf < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	memcpy(&one, &hi, sizeof(one));
+	return one;
+}
+
 double
 cm_beta_quantile(double p, double a, double b)
 {
-	double		lo,
-				hi;
-
 	if (a <= 0)
 		return 0;
 	if (b <= 0)
@@ -147,6 +178,5 @@ cm_beta_quantile(double p, double a, double b)
 		return 0;
 	if (p >= 1)
 		return 1;
-	cm_beta_quantile_bracket(p, a, b, cm_log_beta(a, b), 0, &lo, &hi);
-	return 0.5 * (lo + hi);
+	return beta_quantile_exact(p, a, b, cm_log_beta(a, b));
 }

@@ -41,6 +41,12 @@
 #define CM_GBT_MAX_DEPTH 16
 #define CM_GBT_MAX_NODES ((1u << (CM_GBT_MAX_DEPTH + 1)) - 1)
 #define CM_GBT_MAX_THREADS 64
+/*
+ * The most bytes a model's trees may take in memory while they grow (cm_gbt_node, 48 bytes
+ * each) when the host sets no max_model_bytes: 1 GB, about 22 million nodes, whose stored
+ * form (about 16 bytes a node) fits the 1 GB of a bytea with room to spare.
+ */
+#define CM_GBT_DEFAULT_MODEL_BYTES ((size_t) 1024 * 1024 * 1024)
 
 typedef enum cm_gbt_objective
 {
@@ -90,6 +96,7 @@ typedef struct cm_gbt
 	size_t		n_nodes;
 	size_t		cap_nodes;
 	size_t		cap_trees;
+	size_t		max_bytes;		/* training: the most bytes nodes may take (0: no bound) */
 } cm_gbt;
 
 /*
@@ -116,6 +123,12 @@ typedef struct cm_gbt_params
 	/* for the host, not read by cm_gbt_fit: */
 	double		holdout;		/* share of rows the host holds out (cm_dataset_split) */
 	int			bins;			/* bins per feature the host places (cm_bins_fit) */
+	/*
+	 * Not a tunable (users cannot raise it): the most bytes the model's trees may take as
+	 * they grow, checked at every node; over it the fit stops with CM_ERR_LIMIT.  0 (what
+	 * cm_params_default leaves) is CM_GBT_DEFAULT_MODEL_BYTES.
+	 */
+	size_t		max_model_bytes;
 	/* optional: called on the calling thread after each tree */
 	void		(*progress) (void *arg, int trees_done, int trees_total);
 	void	   *progress_arg;

@@ -47,10 +47,17 @@ cm_gbt_reserve_nodes(cm_gbt *m, size_t more)
 		return cm_fail(CM_ERR_LIMIT, "too many tree nodes");
 	if (need <= m->cap_nodes)
 		return CM_OK;
+	/* the bound is checked as the trees grow, not on the finished model */
+	if (m->max_bytes && need > m->max_bytes / sizeof(cm_gbt_node))
+		return cm_fail(CM_ERR_LIMIT, "the trees would take over %zu kB (%zu nodes in %u trees), "
+					   "the most a model may grow to: use fewer or shallower trees",
+					   m->max_bytes / 1024, need, m->n_trees + 1);
 	cap = m->cap_nodes ? m->cap_nodes : 256;
 	while (cap < need)
 		if (!cm_mul_size(cap, 2, &cap))
 			return cm_fail(CM_ERR_LIMIT, "too many tree nodes");
+	if (m->max_bytes && cap > m->max_bytes / sizeof(cm_gbt_node))
+		cap = m->max_bytes / sizeof(cm_gbt_node);	/* doubling stops at the bound */
 	CM_TRY(cm_grow_array((void **) &m->nodes, m->n_nodes, cap, sizeof(cm_gbt_node)));
 	m->cap_nodes = cap;
 	return CM_OK;

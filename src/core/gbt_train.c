@@ -567,6 +567,8 @@ cm_gbt_fit(const cm_binned *data, const cm_bins *bins, const uint8_t *is_holdout
 	if (st == CM_OK)
 	{
 		t.model->objective = params->objective;
+		t.model->max_bytes = params->max_model_bytes ? params->max_model_bytes :
+			CM_GBT_DEFAULT_MODEL_BYTES;
 		t.model->base_score = base;
 		for (size_t i = 0; i < t.n_rows; i++)
 			t.margin[i] = base;

@@ -97,6 +97,33 @@ cm_grow_array(void **array, size_t used, size_t cap, size_t size)
 	return CM_OK;
 }
 
+/* Set once per process by the host's setting (the server's backends are single-threaded). */
+static size_t call_budget = 0;
+
+void
+cm_set_call_budget(size_t bytes)
+{
+	call_budget = bytes;
+}
+
+size_t
+cm_call_budget(void)
+{
+	return call_budget;
+}
+
+cm_status
+cm_budget_check(size_t bytes, const char *what)
+{
+	if (call_budget == 0 || bytes <= call_budget)
+		return CM_OK;
+	if (bytes == SIZE_MAX)
+		return cm_fail(CM_ERR_LIMIT, "%s: more memory than can be counted, over the call "
+					   "memory limit (%zu kB)", what, call_budget / 1024);
+	return cm_fail(CM_ERR_LIMIT, "%s: %zu kB needed, over the call memory limit (%zu kB)", what,
+				   bytes / 1024 + (bytes % 1024 != 0), call_budget / 1024);
+}
+
 cm_status
 cm_check_interrupts(void)
 {

@@ -49,6 +49,21 @@ bool		cm_mul_size(size_t a, size_t b, size_t *out);
 /* a + b into *out; false on overflow. */
 bool		cm_add_size(size_t a, size_t b, size_t *out);
 
+/*
+ * The call budget: the most bytes one call's big allocations (matrices, row copies) may
+ * take, set by the host (campaign.call_memory_limit in the server); 0, the default, is no
+ * limit.  Code that allocates by the size of its input estimates the total first and asks
+ * cm_budget_check, so an oversized input is refused before anything is allocated.
+ */
+void		cm_set_call_budget(size_t bytes);
+size_t		cm_call_budget(void);
+
+/*
+ * CM_ERR_LIMIT, recorded as "<what>: N kB needed, over the call memory limit (M kB)", when
+ * bytes exceed the call budget; SIZE_MAX stands for a size that overflowed.
+ */
+cm_status	cm_budget_check(size_t bytes, const char *what);
+
 /* CM_ERR_CANCELED if the host wants the work to stop (recorded with a message). */
 cm_status	cm_check_interrupts(void);
 

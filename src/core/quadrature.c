@@ -233,16 +233,21 @@ typedef struct sweep
 {
 	size_t		n;
 	void	   *ctx;
-	cm_density_fn density;		/* every arm's density at z */
-	double		(*value) (double z);	/* the compared quantity at z, for E[max] */
+	cm_density_fn density;		/* every arm's density at z (and the biased one) */
+	double		(*value) (double z);	/* the compared quantity at z, for E[max]; or NULL */
+	bool		biased;			/* value NULL: E[max] from the size-biased densities */
 	double	   *cdf;			/* n: CDFs at the sweep's position */
 	double	   *f;				/* KN x n: densities at the panel's nodes */
+	double	   *g;				/* KN x n: size-biased densities (biased only) */
 	double	   *F;				/* n: CDFs at one node */
 	double	   *prefix;			/* n: products of the CDFs of the arms before */
-	double	   *sums;			/* 4 x n: Kronrod and Gauss sums of P(best), then of mass */
-	double		emax;			/* the panel's share of E[max] */
+	double	   *sums;			/* SUMS x n: Kronrod and Gauss sums of P(best), of mass,
+								 * then (biased) of the biased P(best) and biased mass */
+	double		emax;			/* the panel's share of E[max] (value only) */
 	long		panels;
 } sweep;
+
+#define SUMS 8
 
 /*
  * kr_integ[k][m]: the integral from -1 to node k of the m-th Lagrange basis polynomial on the
@@ -279,11 +284,16 @@ static void
 sweep_node(sweep *w, int k, double z, double half)
 {
 	size_t		n = w->n;
-	const double *f = w->f + (size_t) k * n;
+	const double *f = w->f + (size_t) k * n,
+			   *g = w->biased ? w->g + (size_t) k * n : NULL;
 	double	   *pk = w->sums,
 			   *pg = w->sums + n,
 			   *mk = w->sums + 2 * n,
-			   *mg = w->sums + 3 * n;
+			   *mg = w->sums + 3 * n,
+			   *qk = w->sums + 4 * n,
+			   *qg = w->sums + 5 * n,
+			   *bk = w->sums + 6 * n,
+			   *bg = w->sums + 7 * n;
 	double		suffix = 1,
 				total = 0;
 
@@ -304,7 +314,8 @@ sweep_node(sweep *w, int k, double z, double half)
 		w->prefix[j + 1] = w->prefix[j] * w->F[j];
 	for (size_t j = n; j-- > 0;)
 	{
-		double		c = f[j] * w->prefix[j] * suffix;
+		double		others = w->prefix[j] * suffix,
+					c = f[j] * others;
 
 		suffix *= w->F[j];
 		pk[j] += kr_weight[k] * c;
@@ -312,41 +323,53 @@ sweep_node(sweep *w, int k, double z, double half)
 		mk[j] += kr_weight[k] * f[j];
 		mg[j] += gauss_weight[k] * f[j];
 		total += c;
+		if (g)
+		{
+			qk[j] += kr_weight[k] * g[j] * others;
+			qg[j] += gauss_weight[k] * g[j] * others;
+			bk[j] += kr_weight[k] * g[j];
+			bg[j] += gauss_weight[k] * g[j];
+		}
 	}
-	w->emax += kr_weight[k] * w->value(z) * total;
+	if (w->value)
+		w->emax += kr_weight[k] * w->value(z) * total;
 }
 
-/* One panel's sums; returns the largest Kronrod - Gauss difference. */
-static double
-sweep_panel(sweep *w, double z0, double z1)
+/* One panel's sums into w->sums; *err: the largest Kronrod - Gauss difference. */
+static cm_status
+sweep_panel(sweep *w, double z0, double z1, double *err)
 {
 	double		half = 0.5 * (z1 - z0),
-				mid = 0.5 * (z1 + z0),
-				err = 0;
-	size_t		n = w->n;
+				mid = 0.5 * (z1 + z0);
+	size_t		n = w->n,
+				used = (w->biased ? SUMS : 4) * n;
 
-	memset(w->sums, 0, 4 * n * sizeof(double));
+	memset(w->sums, 0, used * sizeof(double));
 	w->emax = 0;
 	for (int k = 0; k < KN; k++)
-		w->density(w->ctx, mid + half * kr_node[k], w->f + (size_t) k * n);
+		CM_TRY(w->density(w->ctx, mid + half * kr_node[k], w->f + (size_t) k * n,
+						  w->biased ? w->g + (size_t) k * n : NULL));
 	for (int k = 0; k < KN; k++)
 		sweep_node(w, k, mid + half * kr_node[k], half);
-	for (size_t j = 0; j < 4 * n; j++)
+	for (size_t j = 0; j < used; j++)
 		w->sums[j] *= half;
 	w->emax *= half;
-	for (size_t j = 0; j < n; j++)
-		err = fmax(err, fmax(fabs(w->sums[j] - w->sums[n + j]),
-							 fabs(w->sums[2 * n + j] - w->sums[3 * n + j])));
-	return err;
+	*err = 0;
+	for (size_t j = 0; j < used; j += 2 * n)
+		for (size_t i = 0; i < n; i++)
+			*err = fmax(*err, fabs(w->sums[j + i] - w->sums[j + n + i]));
+	return CM_OK;
 }
 
 /* Integrate over the panels between consecutive breakpoints, halving until accurate. */
 static cm_status
-sweep_run(sweep *w, const cm_points *pts, double *prob, double *emax)
+sweep_run(sweep *w, const cm_points *pts, double *prob, double *qbest, double *emax)
 {
 	size_t		n = w->n;
 
 	memset(prob, 0, n * sizeof(double));
+	if (qbest)
+		memset(qbest, 0, n * sizeof(double));
 	*emax = 0;
 	for (size_t p = 0; p + 1 < pts->n; p++)
 	{
@@ -359,11 +382,12 @@ sweep_run(sweep *w, const cm_points *pts, double *prob, double *emax)
 		{
 			double		hi = stack[top - 1],
 						mid = 0.5 * (lo + hi),
-						err = sweep_panel(w, lo, hi);
+						err;
 
-			if (++w->panels % 64 == 0)
-				CM_TRY(cm_check_interrupts());
-			if (w->panels > MAX_PANELS)
+			/* every panel: at many arms one panel is a noticeable fraction of a second */
+			CM_TRY(cm_check_interrupts());
+			CM_TRY(sweep_panel(w, lo, hi, &err));
+			if (++w->panels > MAX_PANELS)
 				return cm_fail(CM_ERR_LIMIT, "the quadrature did not converge");
 			if (!(err <= PANEL_TOL) && top < 64 && mid > lo && mid < hi)
 			{
@@ -374,6 +398,8 @@ sweep_run(sweep *w, const cm_points *pts, double *prob, double *emax)
 			{
 				prob[j] += w->sums[j];
 				w->cdf[j] += w->sums[2 * n + j];
+				if (qbest)
+					qbest[j] += w->sums[4 * n + j];
 			}
 			*emax += w->emax;
 			lo = hi;
@@ -386,25 +412,38 @@ sweep_run(sweep *w, const cm_points *pts, double *prob, double *emax)
 /* The sweep over pts with CDFs starting at cdf0 (n); prob[n] normalized, E[max]. */
 cm_status
 cm_sweep_integrate(size_t n, void *ctx, cm_density_fn density, double (*value) (double),
-				   const double *cdf0, const cm_points *pts, double *prob, double *emax)
+				   const double *means, const double *cdf0, const cm_points *pts,
+				   double *prob, double *emax)
 {
-	sweep		w = {.n = n, .ctx = ctx, .density = density, .value = value};
-	double	   *mem = NULL;
+	sweep		w = {.n = n, .ctx = ctx, .density = density, .value = value,
+	.biased = value == NULL && means != NULL};
+	double	   *mem = NULL,
+			   *qbest = NULL;
 	size_t		count;
 	cm_status	st;
 	double		total = 0;
 
-	if (!cm_mul_size(n, KN + 7, &count))
+	/* cdf, F, prefix, qbest; the sums; f (and g) at the KN nodes */
+	if (!cm_mul_size(n, 4 + SUMS + (w.biased ? 2 : 1) * KN, &count))
 		return cm_fail(CM_ERR_LIMIT, "too many arms");
 	CM_TRY(cm_alloc_array(count, sizeof(double), (void **) &mem));
 	w.cdf = mem;
 	w.F = mem + n;
 	w.prefix = mem + 2 * n;
-	w.sums = mem + 3 * n;
-	w.f = mem + 7 * n;
+	qbest = w.biased ? mem + 3 * n : NULL;
+	w.sums = mem + 4 * n;
+	w.f = mem + (4 + SUMS) * n;
+	w.g = w.biased ? w.f + KN * n : NULL;
 	memcpy(w.cdf, cdf0, n * sizeof(double));
 	pthread_once(&kr_integ_once, init_kr_integ);
-	st = sweep_run(&w, pts, prob, emax);
+	st = sweep_run(&w, pts, prob, qbest, emax);
+	if (st == CM_OK && w.biased)
+	{
+		/* E[max] = sum_i E[x_i 1{x_i is the max}] = sum_i E[x_i] P(biased x_i is the max) */
+		*emax = 0;
+		for (size_t i = 0; i < n; i++)
+			*emax += means[i] * fmin(1.0, fmax(0.0, qbest[i]));
+	}
 	cm_free(mem);
 	CM_TRY(st);
 	/* the tails left out hold under n * TAIL_MASS: renormalizing removes their bias */
@@ -414,7 +453,8 @@ cm_sweep_integrate(size_t n, void *ctx, cm_density_fn density, double (*value) (
 		return cm_fail(CM_ERR_INTERNAL, "the quadrature lost its mass (total %g)", total);
 	for (size_t i = 0; i < n; i++)
 		prob[i] = fmin(1.0, fmax(0.0, prob[i] / total));
-	*emax /= total;
+	if (value)
+		*emax /= total;
 	return CM_OK;
 }
 

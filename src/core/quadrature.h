@@ -78,17 +78,25 @@ void		cm_points_add_shape(cm_points *pts, const cm_shape *s, double offset, doub
 /* Sort, merge, and bracket by lo and hi: the panels' ends. */
 void		cm_points_finish(cm_points *pts, double lo, double hi);
 
-/* Every arm's density at z, into density[n]. */
-typedef void (*cm_density_fn) (void *ctx, double z, double *density);
+/*
+ * Every arm's density at z, into density[n], and, when biased is not NULL, the density of
+ * its size-biased variable (x f(x) / E[x], for E[max] of heavy tails) into biased[n].  May
+ * poll cm_check_interrupts() (a long evaluation over many arms must) and pass on its status.
+ */
+typedef cm_status (*cm_density_fn) (void *ctx, double z, double *density, double *biased);
 
 /*
  * P(arm i is best) for n arms over the panels of pts, with CDFs starting at cdf0[n] at the
- * first panel's left end; value(z) is the compared quantity (for E[max], into *emax).
- * prob[n] is normalized: the tails left out hold a negligible mass.
+ * first panel's left end; prob[n] is normalized: the tails left out hold a negligible mass.
+ * E[max] into *emax, either as the integral of value(z) against the density of the max
+ * (value not NULL: for bounded variables), or, value NULL, from the size-biased densities:
+ * E[max] = sum_i E[x_i] P(biased x_i beats the others), whose integrand stays bounded
+ * however heavy the tails (means[n], the arms' exact means).  Both NULL: no E[max].
  */
 cm_status	cm_sweep_integrate(size_t n, void *ctx, cm_density_fn density,
-							   double (*value) (double), const double *cdf0,
-							   const cm_points *pts, double *prob, double *emax);
+							   double (*value) (double), const double *means,
+							   const double *cdf0, const cm_points *pts, double *prob,
+							   double *emax);
 
 /*
  * CM_ERR_LIMIT beyond the weight (alpha + beta, or a gamma shape) at which double precision

@@ -3,6 +3,7 @@
  */
 #include "rollup.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -308,7 +309,7 @@ cm_eb_add(cm_eb_stats *st, double successes, double trials)
 	st->trials += trials;
 	st->successes += successes;
 	st->trials_sq += trials * trials;
-	st->rate_sq += successes * successes / trials;
+	st->rate_sq += successes * (successes / trials);	/* <= successes: no early overflow */
 }
 
 void
@@ -327,7 +328,7 @@ cm_eb_merge(cm_eb_stats *into, const cm_eb_stats *other)
  *   E[S] = phi2 (N - sum n_i^2 / N - (k - 1)) + (k - 1) c
  * where phi2 is the variance of the true rates; the prior strength is c / phi2 - 1.
  */
-void
+cm_status
 cm_eb_fit(const cm_eb_stats *st, double *alpha, double *beta)
 {
 	double		N = st->trials,
@@ -340,8 +341,12 @@ cm_eb_fit(const cm_eb_stats *st, double *alpha, double *beta)
 				strength;
 
 	*alpha = *beta = 0.0;
+	if (!isfinite(N) || !isfinite(st->successes) || !isfinite(st->trials_sq) ||
+		!isfinite(st->rate_sq))
+		return cm_fail(CM_ERR_RANGE, "the trials of the partition (%g in all) are too large for "
+					   "double precision: the sum of their squares overflows", N);
 	if (k < 1.0 || N <= 0.0)
-		return;
+		return CM_OK;
 	mu = fmin(1.0, fmax(0.0, st->successes / N));
 	c = mu * (1.0 - mu);
 	spread = fmax(0.0, st->rate_sq - mu * mu * N);
@@ -353,18 +358,23 @@ cm_eb_fit(const cm_eb_stats *st, double *alpha, double *beta)
 	strength = fmax(strength, 1e-6);
 	*alpha = mu * strength;
 	*beta = (1.0 - mu) * strength;
+	return CM_OK;
 }
 
-void
+cm_status
 cm_eb_posterior(double alpha, double beta, double successes, double trials,
 				double level, double *mean, double *lo, double *hi)
 {
 	double		a = alpha + successes,
 				b = beta + trials - successes;
 
+	if (!isfinite(a) || !isfinite(b) || !isfinite(a + b))
+		return cm_fail(CM_ERR_RANGE, "the posterior of %g successes in %g trials overflows "
+					   "double precision", successes, trials);
 	*mean = a / (a + b);
-	*lo = cm_beta_quantile(0.5 * (1.0 - level), a, b);
-	*hi = cm_beta_quantile(0.5 * (1.0 + level), a, b);
+	*lo = fmin(*mean, cm_beta_quantile(0.5 * (1.0 - level), a, b));
+	*hi = fmax(*mean, cm_beta_quantile(0.5 * (1.0 + level), a, b));
+	return CM_OK;
 }
 
 /* ---- differential privacy ------------------------------------------------------------- */
@@ -389,4 +399,41 @@ double
 cm_geometric_noise(cm_rng *rng, double epsilon)
 {
 	return floor(exponential(rng, epsilon)) - floor(exponential(rng, epsilon));
+}
+
+/*
+ * Exponential draws are at most 38 scales (1 - u >= 2^-53, -log of it <= 36.8), so a scale
+ * up to DBL_MAX / 64 keeps every draw and a difference of two finite.
+ */
+#define NOISE_SCALE_MAX (DBL_MAX / 64)
+
+static cm_status
+noise_scale_check(double b, const char *what)
+{
+	if (!(b >= DBL_MIN && b <= NOISE_SCALE_MAX))
+		return cm_fail(CM_ERR_RANGE, "the noise scale %s is %g, outside what double precision "
+					   "can hold (%g to %g)", what, b, DBL_MIN, NOISE_SCALE_MAX);
+	return CM_OK;
+}
+
+cm_status
+cm_dp_sum(cm_rng *rng, double x, double epsilon, double sensitivity, double *out)
+{
+	double		b = sensitivity / epsilon;
+
+	CM_TRY(noise_scale_check(b, "sensitivity / epsilon"));
+	*out = x + cm_laplace_noise(rng, b);
+	if (!isfinite(*out))
+		return cm_fail(CM_ERR_RANGE, "the noisy sum overflows double precision");
+	return CM_OK;
+}
+
+cm_status
+cm_dp_count(cm_rng *rng, double n, double epsilon, double *out)
+{
+	CM_TRY(noise_scale_check(1.0 / epsilon, "1 / epsilon"));
+	*out = fmax(0.0, n + cm_geometric_noise(rng, epsilon));
+	if (!isfinite(*out))
+		return cm_fail(CM_ERR_RANGE, "the noisy count overflows double precision");
+	return CM_OK;
 }

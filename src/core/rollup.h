@@ -112,12 +112,18 @@ void		cm_eb_merge(cm_eb_stats *into, const cm_eb_stats *other);
 /*
  * Fit the beta prior by the method of moments (weighted by trials).  Without detectable
  * between-unit variation the prior strength alpha + beta is capped at the total trials N.
- * No units at all: alpha = beta = 0 (callers report NULL).
+ * No units at all: alpha = beta = 0 (callers report NULL).  Sums that overflow double
+ * precision (trials near 1e154 make the sum of their squares infinite): CM_ERR_RANGE.
  */
-void		cm_eb_fit(const cm_eb_stats *st, double *alpha, double *beta);
+cm_status	cm_eb_fit(const cm_eb_stats *st, double *alpha, double *beta);
 
-/* Posterior mean and central credible interval of one unit under the prior. */
-void		cm_eb_posterior(double alpha, double beta, double successes, double trials,
+/*
+ * Posterior mean and central credible interval of one unit under the prior.  A posterior
+ * so skewed that the central interval leaves out the mean (alpha far below 1: nearly all
+ * of it at 0) gets the interval widened to the mean, so it always holds the estimate (and
+ * at least the level).  A posterior whose shapes overflow: CM_ERR_RANGE.
+ */
+cm_status	cm_eb_posterior(double alpha, double beta, double successes, double trials,
 							double level, double *mean, double *lo, double *hi);
 
 /* ---- differential privacy ------------------------------------------------------------- */
@@ -127,5 +133,14 @@ double		cm_laplace_noise(cm_rng *rng, double b);
 
 /* Two-sided geometric noise for counts: P(Z = z) proportional to exp(-epsilon |z|). */
 double		cm_geometric_noise(cm_rng *rng, double epsilon);
+
+/*
+ * x plus Laplace noise of scale sensitivity / epsilon (both checked positive by the caller),
+ * and n plus geometric noise, clamped at 0.  A scale that double precision cannot hold
+ * (sensitivity / epsilon overflowing, or so small that the noise would round to nothing and
+ * reveal x) or a noisy value that overflows is CM_ERR_RANGE, never an infinity or no noise.
+ */
+cm_status	cm_dp_sum(cm_rng *rng, double x, double epsilon, double sensitivity, double *out);
+cm_status	cm_dp_count(cm_rng *rng, double n, double epsilon, double *out);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "memory.h"
@@ -222,9 +223,35 @@ take_cheapest(const cm_cost_rows *rows, const int64_t *nodes, size_t n, double *
 }
 
 cm_status
+cm_route_costs_bytes(size_t n_rows, size_t n, size_t *bytes)
+{
+	size_t		cells,
+				matrices,
+				row_bytes;
+
+	if (!cm_mul_size(n, n, &cells) || !cm_mul_size(cells, 2 * sizeof(double), &matrices) ||
+		!cm_mul_size(n_rows, 2 * sizeof(int64_t) + sizeof(double), &row_bytes) ||
+		!cm_add_size(matrices, row_bytes, bytes))
+	{
+		*bytes = SIZE_MAX;
+		return cm_fail(CM_ERR_LIMIT, "cost matrix of %zu nodes too large", n);
+	}
+	return CM_OK;
+}
+
+cm_status
 cm_route_min_costs(const cm_cost_rows *rows, const int64_t *nodes, size_t n, double **asym)
 {
-	cm_status	status = alloc_matrix(n, asym);
+	size_t		bytes;
+	char		what[64];
+	cm_status	status;
+
+	/* both matrices and the rows are alive at once: refuse before allocating either */
+	*asym = NULL;
+	cm_route_costs_bytes(rows->n, n, &bytes);
+	snprintf(what, sizeof(what), "the cost matrices of %zu nodes", n);
+	CM_TRY(cm_budget_check(bytes, what));
+	status = alloc_matrix(n, asym);
 
 	if (status == CM_OK)
 		status = fill_cells(*asym, n * n, NAN);

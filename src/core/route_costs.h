@@ -37,9 +37,16 @@ cm_status	cm_route_nodes(const cm_cost_rows *rows, size_t max_nodes, int64_t **n
 int64_t		cm_route_node_index(const int64_t *nodes, size_t n, int64_t id);
 
 /*
+ * The memory a walk_route_costs call holds at its peak: the n_rows rows and both n x n
+ * matrices.  Overflow: CM_ERR_LIMIT and *bytes SIZE_MAX.
+ */
+cm_status	cm_route_costs_bytes(size_t n_rows, size_t n, size_t *bytes);
+
+/*
  * The directed costs: (*asym)[i * n + j] is the cheapest row from nodes[i] to nodes[j]
  * (parallel rows: the least), NaN where no row gives one and on the diagonal (a row from a
- * node to itself is ignored).  Every row's nodes must be in nodes (cm_route_nodes).
+ * node to itself is ignored).  Every row's nodes must be in nodes (cm_route_nodes).  First
+ * the call budget (memory.h) is asked for cm_route_costs_bytes: CM_ERR_LIMIT over it.
  */
 cm_status	cm_route_min_costs(const cm_cost_rows *rows, const int64_t *nodes, size_t n,
 							   double **asym);

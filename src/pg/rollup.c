@@ -263,7 +263,7 @@ eb_fit_partition(WindowObject win)
 		eb_check(s, t);
 		cm_eb_add(&st, s, t);
 	}
-	cm_eb_fit(&st, &part->alpha, &part->beta);
+	CM_PG_CHECK(cm_eb_fit(&st, &part->alpha, &part->beta), "could not fit the prior of the partition");
 	part->fitted = true;
 	return part;
 }
@@ -281,7 +281,8 @@ eb_current(FunctionCallInfo fcinfo, double *mean, double *lo, double *hi)
 		return false;
 	if (part->alpha + part->beta <= 0.0)
 		return false;
-	cm_eb_posterior(part->alpha, part->beta, s, t, EB_LEVEL, mean, lo, hi);
+	CM_PG_CHECK(cm_eb_posterior(part->alpha, part->beta, s, t, EB_LEVEL, mean, lo, hi),
+				"could not compute the rate of the row");
 	return true;
 }
 
@@ -351,6 +352,7 @@ dp_count(PG_FUNCTION_ARGS)
 {
 	float8		n = PG_GETARG_FLOAT8(0);
 	float8		epsilon = PG_GETARG_FLOAT8(1);
+	double		noisy;
 
 	if (!isfinite(n) || n < 0.0 || n != floor(n))
 		ereport(ERROR,
@@ -359,7 +361,8 @@ dp_count(PG_FUNCTION_ARGS)
 				 errhint("Use campaign.dp_sum for sums of probabilities.")));
 	check_positive(epsilon, "epsilon");
 	/* clamping at zero is post-processing: it costs no privacy */
-	PG_RETURN_FLOAT8(fmax(0.0, n + cm_geometric_noise(get_noise_rng(), epsilon)));
+	CM_PG_CHECK(cm_dp_count(get_noise_rng(), n, epsilon, &noisy), "could not add noise");
+	PG_RETURN_FLOAT8(noisy);
 }
 
 Datum
@@ -368,6 +371,7 @@ dp_sum(PG_FUNCTION_ARGS)
 	float8		x = PG_GETARG_FLOAT8(0);
 	float8		epsilon = PG_GETARG_FLOAT8(1);
 	float8		sensitivity = PG_GETARG_FLOAT8(2);
+	double		noisy;
 
 	if (!isfinite(x))
 		ereport(ERROR,
@@ -375,5 +379,6 @@ dp_sum(PG_FUNCTION_ARGS)
 				 errmsg("sum must be finite")));
 	check_positive(epsilon, "epsilon");
 	check_positive(sensitivity, "sensitivity");
-	PG_RETURN_FLOAT8(x + cm_laplace_noise(get_noise_rng(), sensitivity / epsilon));
+	CM_PG_CHECK(cm_dp_sum(get_noise_rng(), x, epsilon, sensitivity, &noisy), "could not add noise");
+	PG_RETURN_FLOAT8(noisy);
 }

@@ -31,7 +31,7 @@ cm_pg_train_init(void)
 {
 	DefineCustomIntVariable("campaign.train_memory_limit",
 							"Largest training set campaign.train may hold in memory.",
-							"Training that would need more is refused with an error.",
+							"Training that would need more is refused with an error; a model's trees are bounded by it as they grow.",
 							&campaign_train_memory_limit_kb,
 							1024 * 1024, 1024, INT_MAX,
 							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
@@ -189,6 +189,9 @@ cm_pg_train_parse_params(Jsonb *jb, const cm_algorithm_ops *algorithm, train_par
 	memset(params, 0, sizeof(*params));
 	params->algorithm = algorithm;
 	cm_params_default(algorithm->params, &params->core, sizeof(params->core));
+	/* the trees are bounded as they grow by the limit of the training set (not a tunable) */
+	if (algorithm->id == CM_ALGORITHM_GBT)
+		params->core.gbt.max_model_bytes = (size_t) campaign_train_memory_limit_kb * 1024;
 	if (!JB_ROOT_IS_OBJECT(jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

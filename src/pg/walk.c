@@ -32,6 +32,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/portal.h"
 #include "utils/syscache.h"
 #include "windowapi.h"
 
@@ -811,7 +812,34 @@ cost_column(TupleDesc desc, const char *name, bool numeric)
 	return col;
 }
 
-/* Run the cost query and copy its rows into ctx. */
+#define COST_FETCH_ROWS 10000		/* cost rows per cursor fetch */
+#define CALL_MEMORY_HINT "Raise campaign.call_memory_limit (a superuser setting), or route fewer nodes: cut them into turfs with campaign.turf."
+
+/* Room for at least need rows in from, to and cost (in ctx), asking the call budget first. */
+static void
+grow_cost_rows(MemoryContext ctx, int64 **from, int64 **to, double **cost, size_t *cap,
+			   size_t need)
+{
+	size_t		bytes,
+				next = Max(Max(*cap * 2, need), 1024);
+	char	   *what = psprintf("more than %zu cost rows", *cap);
+
+	cm_route_costs_bytes(next, 0, &bytes);
+	CM_PG_CHECK_HINT(cm_budget_check(bytes, what), "could not read the cost matrix", CALL_MEMORY_HINT);
+	*from = *from ? repalloc_huge(*from, next * sizeof(int64)) :
+		MemoryContextAllocHuge(ctx, next * sizeof(int64));
+	*to = *to ? repalloc_huge(*to, next * sizeof(int64)) :
+		MemoryContextAllocHuge(ctx, next * sizeof(int64));
+	*cost = *cost ? repalloc_huge(*cost, next * sizeof(double)) :
+		MemoryContextAllocHuge(ctx, next * sizeof(double));
+	*cap = next;
+}
+
+/*
+ * Run the cost query and copy its rows into ctx, through a cursor: the query's own result is
+ * never held whole (a matrix of n nodes has about n^2 rows), and the copies ask the call
+ * budget (campaign.call_memory_limit) as they grow.
+ */
 static void
 read_costs(const char *sql, MemoryContext ctx, cm_cost_rows *out)
 {
@@ -819,11 +847,16 @@ read_costs(const char *sql, MemoryContext ctx, cm_cost_rows *out)
 	int			cfrom,
 				cto,
 				ccost;
+	Oid			tfrom,
+				tto,
+				tcost;
 	SPIPlanPtr	plan;
-	uint64		n;
-	int64	   *from,
-			   *to;
-	double	   *cost;
+	Portal		portal;
+	size_t		n = 0,
+				cap = 0;
+	int64	   *from = NULL,
+			   *to = NULL;
+	double	   *cost = NULL;
 
 	SPI_connect();
 	plan = SPI_prepare(sql, 0, NULL);
@@ -834,43 +867,50 @@ read_costs(const char *sql, MemoryContext ctx, cm_cost_rows *out)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cost query must be a single query returning rows"),
 				 errhint("Pass a SELECT such as one over pgr_dijkstraCostMatrix.")));
-	if (SPI_execute_plan(plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cost query must be a SELECT")));
-	desc = SPI_tuptable->tupdesc;
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	desc = portal->tupDesc;
 	cfrom = cost_column(desc, "start_vid", false);
 	cto = cost_column(desc, "end_vid", false);
 	ccost = cost_column(desc, "agg_cost", true);
-	n = SPI_processed;
-	from = MemoryContextAllocHuge(ctx, mul_size(sizeof(int64), add_size(n, 1)));
-	to = MemoryContextAllocHuge(ctx, mul_size(sizeof(int64), add_size(n, 1)));
-	cost = MemoryContextAllocHuge(ctx, mul_size(sizeof(double), add_size(n, 1)));
-	for (uint64 i = 0; i < n; i++)
+	tfrom = SPI_gettypeid(desc, cfrom);
+	tto = SPI_gettypeid(desc, cto);
+	tcost = SPI_gettypeid(desc, ccost);
+	grow_cost_rows(ctx, &from, &to, &cost, &cap, 1);
+	for (;;)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		bool		n1,
-					n2,
-					n3;
-		Datum		f = SPI_getbinval(tup, desc, cfrom, &n1);
-		Datum		t = SPI_getbinval(tup, desc, cto, &n2);
-		Datum		c = SPI_getbinval(tup, desc, ccost, &n3);
+		SPI_cursor_fetch(portal, true, COST_FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		if (n + SPI_processed > cap)
+			grow_cost_rows(ctx, &from, &to, &cost, &cap, n + SPI_processed);
+		for (uint64 i = 0; i < SPI_processed; i++, n++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			bool		n1,
+						n2,
+						n3;
+			Datum		f = SPI_getbinval(tup, SPI_tuptable->tupdesc, cfrom, &n1);
+			Datum		t = SPI_getbinval(tup, SPI_tuptable->tupdesc, cto, &n2);
+			Datum		c = SPI_getbinval(tup, SPI_tuptable->tupdesc, ccost, &n3);
 
-		CHECK_FOR_INTERRUPTS();
-		if (n1 || n2 || n3)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("cost query returned a NULL in row %lld", (long long) i + 1)));
-		from[i] = (int64) cm_pg_datum_to_double(f, SPI_gettypeid(desc, cfrom));
-		to[i] = (int64) cm_pg_datum_to_double(t, SPI_gettypeid(desc, cto));
-		cost[i] = cm_pg_datum_to_double(c, SPI_gettypeid(desc, ccost));
-		if (!isfinite(cost[i]) || cost[i] < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cost from %lld to %lld must be finite and not negative",
-							(long long) from[i], (long long) to[i])));
+			CHECK_FOR_INTERRUPTS();
+			if (n1 || n2 || n3)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("cost query returned a NULL in row %lld", (long long) n + 1)));
+			from[n] = (int64) cm_pg_datum_to_double(f, tfrom);
+			to[n] = (int64) cm_pg_datum_to_double(t, tto);
+			cost[n] = cm_pg_datum_to_double(c, tcost);
+			if (!isfinite(cost[n]) || cost[n] < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("cost from %lld to %lld must be finite and not negative",
+								(long long) from[n], (long long) to[n])));
+		}
+		SPI_freetuptable(SPI_tuptable);
 	}
-	*out = (cm_cost_rows) {(size_t) n, from, to, cost};
+	SPI_cursor_close(portal);
+	*out = (cm_cost_rows) {n, from, to, cost};
 	SPI_finish();
 }
 
@@ -888,7 +928,8 @@ solve_costs(const cm_cost_rows *rows, const int64 *nodes, size_t n, int64 start,
 	size_t		missing[2];
 	cm_status	status;
 
-	CM_PG_CHECK(cm_route_min_costs(rows, nodes, n, &asym), "could not build the cost matrix");
+	CM_PG_CHECK_HINT(cm_route_min_costs(rows, nodes, n, &asym), "could not build the cost matrix",
+					 CALL_MEMORY_HINT);
 	status = cm_route_symmetrise(asym, nodes, n, &sym, missing);
 	if (status == CM_ERR_INVALID)
 		ereport(ERROR,

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # cancel.sh - the cancellation checks of `make stress` (tier cancel) beyond training (which
-# datasafety.sh checks): walk routing, turf cutting, walk plans and the bandit decision
-# functions on inputs big enough to outlast the timeout must stop within one second of
-# statement_timeout (1 s), against the cluster of PGHOST/PGPORT/PGUSER.  The bandit functions
-# at the most arms they accept finish in about 0.1 s: that is reported (they cannot outlast it).
+# datasafety.sh checks): walk routing, turf cutting, walk plans, walk_route_costs over a
+# large cost query, and the bandit decision functions on inputs big enough to outlast the
+# timeout must stop within one second of statement_timeout (1 s), against the cluster of
+# PGHOST/PGPORT/PGUSER.  The Beta-arm bandit functions at the most arms they accept finish in
+# about 0.1 s: that is reported (they cannot outlast it); the revenue ones take minutes there.
 #   CANCEL_ROUTE_DOORS  doors of the routes and plans (default 5000; high campaign.walk_effort)
 #   CANCEL_TURF_DOORS   doors of the partition cut into turfs (default 3,000,000)
 #   CANCEL_ARMS         arms of the bandit decisions (default 10000, the most accepted)
+#   CANCEL_COST_NODES   nodes of walk_route_costs' cost query (default 5000: 25M rows)
 set -euo pipefail
 CANCEL_ROUTE_DOORS=${CANCEL_ROUTE_DOORS:-5000}
 CANCEL_TURF_DOORS=${CANCEL_TURF_DOORS:-3000000}
 CANCEL_ARMS=${CANCEL_ARMS:-10000}
+CANCEL_COST_NODES=${CANCEL_COST_NODES:-5000}
 export PGOPTIONS="-c client_min_messages=warning"
 db=cancel_checks
 
@@ -31,7 +34,11 @@ FROM generate_series(1, $CANCEL_TURF_DOORS) i;
 CREATE TABLE arms AS
 SELECT i, ROW(0.5 + (i % 7) * 0.1, 0.5 + (i % 5) * 0.1)::campaign.beta AS arm
 FROM generate_series(1, $CANCEL_ARMS) i;
-ANALYZE doors, arms;
+CREATE TABLE revenue_arms AS
+SELECT i, ROW(0.5 + (i % 7) * 0.1 + i * 1e-5, 0.5 + (i % 5) * 0.1, 2 + (i % 3) + i * 1e-4,
+              10 + (i % 11) + i * 1e-3)::campaign.revenue AS arm
+FROM generate_series(1, $CANCEL_ARMS) i;
+ANALYZE doors, arms, revenue_arms;
 SQL
 
 # Run one statement under a 1 s timeout: it must be canceled, within 2 s of its start.
@@ -75,6 +82,14 @@ for f in prob_best expected_loss; do
 done
 check "allocation (top_two) of $CANCEL_ARMS arms" "" \
   "SELECT cardinality(campaign.allocation(array_agg(arm), 'top_two', 0)) FROM arms" bounded
+for f in revenue_prob_best revenue_expected_loss; do
+  check "$f of $CANCEL_ARMS revenue arms" "" "SELECT cardinality(campaign.$f(array_agg(arm))) FROM revenue_arms"
+done
+check "revenue_allocation (top_two) of $CANCEL_ARMS revenue arms" "" \
+  "SELECT cardinality(campaign.revenue_allocation(array_agg(arm), 'top_two', 0)) FROM revenue_arms"
+# the cost rows come through a cursor (CHECK_FOR_INTERRUPTS per row), under campaign.call_memory_limit
+check "walk_route_costs of $CANCEL_COST_NODES nodes" "" \
+  "SELECT count(*) FROM campaign.walk_route_costs('SELECT a AS start_vid, b AS end_vid, abs(a - b)::float8 AS agg_cost FROM generate_series(1, $CANCEL_COST_NODES) a, generate_series(1, $CANCEL_COST_NODES) b WHERE a <> b')"
 
 q postgres "DROP DATABASE $db"
 echo "cancel: all checks passed"

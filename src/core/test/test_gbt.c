@@ -11,6 +11,7 @@
 #include <float.h>
 #include <stdio.h>
 #include <math.h>
+#include <string.h>
 
 /* Bins from the rows themselves, then the binned matrix. */
 static void
@@ -448,6 +449,46 @@ test_interrupt_and_allocation_failure(void **state)
 		assert_int_equal(failed_fit(&data, &bins, NULL, &p), CM_ERR_NOMEM);
 	}
 	harness_fail_after = -1;
+	free_rows(&bins, &data);
+	cm_free(x);
+	cm_free(y);
+}
+
+/*
+ * The model is bounded as it grows: 100,000 trees of depth 16 on 1000 rows stop at the
+ * node that would pass max_model_bytes (64 kB: 1365 nodes), long before the last tree; at
+ * the default bound (0) the same fit with 5 trees succeeds.
+ */
+static void
+test_model_bytes_bounded_as_it_grows(void **state)
+{
+	double	   *x,
+			   *y;
+	cm_bins		bins;
+	cm_binned	data;
+	cm_gbt_params p;
+	cm_gbt_info info;
+	cm_gbt	   *m;
+
+	(void) state;
+	simulate_rule(1000, 1, &x, &y);
+	bin_rows(x, y, 1000, 3, 256, &bins, &data);
+	cm_gbt_default_params(&p);
+	assert_int_equal(p.max_model_bytes, 0);
+	p.trees = CM_GBT_MAX_TREES;
+	p.depth = CM_GBT_MAX_DEPTH;
+	p.min_child_weight = 0;
+	p.max_model_bytes = 64 * 1024;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_ERR_LIMIT);
+	assert_null(m);
+	assert_non_null(strstr(harness_last_message, "the trees would take over 64 kB (1366 nodes in "));
+	assert_non_null(strstr(harness_last_message, "use fewer or shallower trees"));
+	p.trees = 5;
+	p.max_model_bytes = 0;
+	assert_int_equal(cm_gbt_fit(&data, &bins, NULL, &p, &m, &info, NULL), CM_OK);
+	assert_int_equal(m->max_bytes, CM_GBT_DEFAULT_MODEL_BYTES);
+	assert_int_equal(m->n_trees, 5);
+	cm_gbt_free(m);
 	free_rows(&bins, &data);
 	cm_free(x);
 	cm_free(y);
@@ -1010,6 +1051,7 @@ HARNESS_MAIN("gbt",
 			 HARNESS_TEST(test_early_stopping_keeps_the_best),
 			 HARNESS_TEST(test_bad_params_and_labels),
 			 HARNESS_TEST(test_interrupt_and_allocation_failure),
+			 HARNESS_TEST(test_model_bytes_bounded_as_it_grows),
 			 HARNESS_TEST(test_codec_round_trip_and_truncation),
 			 HARNESS_TEST(test_mutations_never_crash),
 			 HARNESS_TEST(test_forged_trees_are_refused),

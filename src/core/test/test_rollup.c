@@ -4,6 +4,7 @@
 #include "rollup.h"
 
 #include <math.h>
+#include <string.h>
 
 #define CAP (CM_ROLLUP_HEADER + CM_ROLLUP_EXACT_MAX + 1)
 
@@ -351,6 +352,67 @@ test_eb_edges(void **state)
 	assert_true(mean == 0 && lo == 0 && hi == 0);
 }
 
+/*
+ * The edges of double precision (issue 20): quantiles of skewed Betas to the double (mpmath
+ * references, 40 digits: bisection on x stopped at 2^-200 and gave 3.1e-61 for the first),
+ * an interval that holds its own mean, trials whose squares overflow, noise scales that
+ * overflow or vanish.
+ */
+static void
+test_double_precision_edges(void **state)
+{
+	static const double quantiles[][4] = {
+		{0.05, 0.01, 5, 9.8922404241126422e-132},
+		{0.95, 0.01, 5, 7.4462015795720053e-4},
+		{0.05, 0.2, 30, 6.8889190057875539e-9},
+		{0.05, 2, 3, 0.097611462886414343},
+	};
+	cm_eb_stats st = {0};
+	double		alpha,
+				beta,
+				mean,
+				lo,
+				hi,
+				out;
+	cm_rng		rng;
+
+	(void) state;
+	for (int i = 0; i < 4; i++)
+	{
+		double		q = cm_beta_quantile(quantiles[i][0], quantiles[i][1], quantiles[i][2]);
+
+		assert_true(fabs(q / quantiles[i][3] - 1) < 1e-9);
+	}
+	/* Beta(0.01, 5): mean 0.002 above the 95% quantile 0.00074; the interval widens to it */
+	assert_int_equal(cm_eb_posterior(0.01, 5, 0, 0, 0.9, &mean, &lo, &hi), CM_OK);
+	assert_true(fabs(mean - 0.01 / 5.01) < 1e-15);
+	assert_true(fabs(lo / 9.8922404241126422e-132 - 1) < 1e-9 && hi == mean);
+	/* a prior with alpha 1e-100: the whole central interval is 0, the mean 5e-113 */
+	assert_int_equal(cm_eb_posterior(1e-100, 1e12, 0, 1e6, 0.9, &mean, &lo, &hi), CM_OK);
+	assert_true(lo <= mean && mean <= hi && mean > 0);
+	/* (1e308, 1e308), (1, 2): the squares overflow (eb_rate was NaN) */
+	cm_eb_add(&st, 1e308, 1e308);
+	cm_eb_add(&st, 1, 2);
+	assert_int_equal(cm_eb_fit(&st, &alpha, &beta), CM_ERR_RANGE);
+	assert_int_equal(cm_eb_posterior(1e308, 1, 1e308, 1e308, 0.9, &mean, &lo, &hi), CM_ERR_RANGE);
+	/* s^2 / n computed as s (s / n): 1e150 successes in 1e150 trials fit */
+	memset(&st, 0, sizeof(st));
+	cm_eb_add(&st, 1e150, 1e150);
+	cm_eb_add(&st, 0, 1e150);
+	assert_int_equal(cm_eb_fit(&st, &alpha, &beta), CM_OK);
+	assert_true(fabs(alpha / (alpha + beta) - 0.5) < 1e-12);
+	/* dp_sum(10, 1e-300, 1e300) was Infinity; a scale of 1e-300 / 1e300 adds no noise */
+	cm_rng_seed(&rng, 7);
+	assert_int_equal(cm_dp_sum(&rng, 10, 1e-300, 1e300, &out), CM_ERR_RANGE);
+	assert_int_equal(cm_dp_sum(&rng, 10, 1e300, 1e-300, &out), CM_ERR_RANGE);
+	assert_int_equal(cm_dp_sum(&rng, 1.7e308, 1, 1e306, &out) == CM_OK ? isfinite(out) : 1, 1);
+	assert_int_equal(cm_dp_sum(&rng, 10, 1, 1, &out), CM_OK);
+	assert_true(isfinite(out));
+	assert_int_equal(cm_dp_count(&rng, 10, 1e-320, &out), CM_ERR_RANGE);
+	assert_int_equal(cm_dp_count(&rng, 10, 1, &out), CM_OK);
+	assert_true(out >= 0 && out == floor(out));
+}
+
 static void
 test_noise_moments(void **state)
 {
@@ -415,5 +477,6 @@ HARNESS_MAIN("rollup",
 			 HARNESS_TEST(test_normal_and_beta),
 			 HARNESS_TEST(test_eb_recovers_known_prior),
 			 HARNESS_TEST(test_eb_edges),
+			 HARNESS_TEST(test_double_precision_edges),
 			 HARNESS_TEST(test_noise_moments),
 			 HARNESS_TEST(test_geoid))

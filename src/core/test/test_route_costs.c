@@ -203,6 +203,37 @@ test_sizes_refused(void **state)
 	assert_int_equal(harness_live_allocs, 0);
 }
 
+/*
+ * Over the call budget (campaign.call_memory_limit): refused before either matrix is
+ * allocated, with the estimate in the message; under it, built.
+ */
+static void
+test_call_budget(void **state)
+{
+	int64_t		nodes[1] = {1};
+	double	   *m = NULL;
+	cm_cost_rows rows = {1000, NULL, NULL, NULL};
+	size_t		bytes;
+
+	(void) state;
+	assert_int_equal(cm_route_costs_bytes(1000, 300, &bytes), CM_OK);
+	assert_int_equal(bytes, 300 * 300 * 16 + 1000 * 24);
+	assert_int_equal(cm_route_costs_bytes(0, (size_t) 1 << 33, &bytes), CM_ERR_LIMIT);
+	assert_int_equal(bytes, SIZE_MAX);
+	cm_set_call_budget(1024 * 1024);
+	assert_int_equal(cm_call_budget(), 1024 * 1024);
+	harness_fail_after = 0;		/* an allocation would fail the test with NOMEM */
+	assert_int_equal(cm_route_min_costs(&rows, nodes, 300, &m), CM_ERR_LIMIT);
+	assert_null(m);
+	assert_string_equal(harness_last_message,
+						"the cost matrices of 300 nodes: 1430 kB needed, over the call memory limit (1024 kB)");
+	assert_int_equal(cm_budget_check(SIZE_MAX, "x"), CM_ERR_LIMIT);
+	assert_int_equal(cm_budget_check(1024 * 1024, "x"), CM_OK);
+	harness_fail_after = -1;
+	cm_set_call_budget(0);
+	assert_int_equal(cm_budget_check(SIZE_MAX - 1, "x"), CM_OK);
+}
+
 /* Every allocation failing in turn: NOMEM, nothing left allocated. */
 static void
 test_nomem(void **state)
@@ -298,5 +329,6 @@ HARNESS_MAIN("route_costs",
 			 HARNESS_TEST(test_symmetrise),
 			 HARNESS_TEST(test_loop_direction),
 			 HARNESS_TEST(test_sizes_refused),
+			 HARNESS_TEST(test_call_budget),
 			 HARNESS_TEST(test_nomem),
 			 HARNESS_TEST(test_cancel))
