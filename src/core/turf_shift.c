@@ -2,16 +2,18 @@
  * turf_shift.c - campaign.turf by shift time (see turf.h): as few turfs as fit a canvasser's
  * shift, their times balanced, their loops short, over planar points or street costs.
  *
- * Route first, cut second: one loop through all doors (the tour solver) is cut into runs
- * whose time (doors x per_door + (run length + closing edge) / speed) fits the shift; a
- * greedy cut at the shift gives the fewest runs for a rotation of the loop, the best of a
- * few rotations is kept.  For a number of turfs k the loop is then cut at equal shares of
- * its running time, and doors move to a turf of one of their nearest doors when that lowers
- * the summed loops plus a heavy penalty for times outside a band [lo, hi] with
- * hi / lo < CM_TURF_SHIFT_RATIO and hi <= shift (gain measured on the tours: removal saving
- * against cheapest insertion next to a nearby door).  Tours are polished after every pass.
- * k starts one below the greedy count and grows until the band holds; the greedy cut at the
- * shift, whose every run fits, is the fallback, so the shift is never exceeded.
+ * Route first, cut second: one loop through all doors (the tour solver) is cut into runs,
+ * a run's time being doors x per_door + (run length + closing edge) / speed, by a shortest
+ * path over run ends: the fewest runs within hi, then the least summed loops plus a heavy
+ * penalty for times under lo, from a few rotations of the loop (after its longest edges).
+ * Doors then move to a turf of one of their nearest doors when that lowers the summed loops
+ * plus the penalty for times outside the band [lo, hi] (hi <= shift, hi / lo = SHIFT_BAND,
+ * under CM_TURF_SHIFT_RATIO; gain measured on the tours: removal saving against cheapest
+ * insertion next to a nearby door); no move takes a turf past the shift.  Tours are polished
+ * after every pass.  Planar doors also start from campaign.turf's compact turfs of equal
+ * counts at the same k (the better of the two is kept).  k starts at the fewest runs that
+ * fit the shift, a run's loop being no longer than the run and its closing edge, so the
+ * shift is never exceeded; k grows (a few turfs at most) while the band does not hold.
  */
 #include "turf.h"
 
@@ -26,7 +28,7 @@
 #define SHIFT_NEAR 8				/* nearest doors: candidate turfs and insertion points */
 #define SHIFT_PASSES 30				/* most move passes for one k */
 #define SHIFT_ROTATIONS 16			/* rotations of the loop tried when cutting it */
-#define SHIFT_EXTRA_TURFS 3			/* turfs beyond the greedy count tried for balance */
+#define SHIFT_EXTRA_TURFS 3			/* turfs beyond the fewest tried for balance */
 #define SHIFT_BAND 1.24				/* hi / lo of the band; margin under the 1.3 asked */
 #define SHIFT_ACCEPT 1.27			/* ratio taken as in band: margin for other solvers' loops */
 #define SHIFT_PENALTY 50.0			/* loop length per unit of time outside the band, x speed */
@@ -64,6 +66,7 @@ typedef struct shift_state
 	double		lo,
 				hi;
 	double		eps;
+	bool		fresh;			/* solve turfs from scratch (their cycles are in no order) */
 } shift_state;
 
 static inline double
@@ -302,7 +305,7 @@ solve_turf(shift_state *s, size_t t, double effort, bool final)
 	double	   *sub = NULL;
 	double		length;
 	cm_tour_problem problem = {.start = -1, .seed = SHIFT_SEED, .effort = effort,
-	.keep_order = true};
+	.keep_order = !s->fresh};
 	cm_status	status;
 
 	do
@@ -337,7 +340,7 @@ solve_turf(shift_state *s, size_t t, double effort, bool final)
 	status = cm_tour_solve(&problem, s->order, &length);
 	cm_free(sub);
 	CM_TRY(status);
-	if (final || length < s->len[t] - s->eps)
+	if (final || s->fresh || length < s->len[t] - s->eps)
 	{
 		for (size_t i = 0; i < m; i++)
 		{
@@ -348,7 +351,7 @@ solve_turf(shift_state *s, size_t t, double effort, bool final)
 			s->prev[b] = a;
 		}
 		s->head[t] = s->members[s->order[0]];
-		s->len[t] = final ? length : fmin(length, s->len[t]);
+		s->len[t] = final || s->fresh ? length : fmin(length, s->len[t]);
 	}
 	s->dirty[t] = 0;
 	return CM_OK;
@@ -578,6 +581,58 @@ try_k(shift_state *s, size_t k, double total, size_t *cut_at,
 	return CM_OK;
 }
 
+/*
+ * Planar doors: start instead from campaign.turf's compact turfs of equal door counts (turf.c,
+ * about k of them), their tours solved, then the same moves into the band; measured.
+ */
+static cm_status
+try_compact(shift_state *s, size_t k, shift_result *out)
+{
+	int32_t    *t;
+	size_t		doors = s->n / k + (s->n % k != 0),
+				kk = s->n / doors + (s->n % doors != 0);
+	cm_status	status;
+
+	CM_TRY(cm_alloc_array(s->n, sizeof(int32_t), (void **) &t));
+	status = cm_walk_turfs(s->p->x, s->p->y, s->n, doors, t);
+	if (status == CM_OK)
+	{
+		s->k = kk;
+		for (size_t c = 0; c < kk; c++)
+			s->size[c] = 0;
+		for (size_t i = s->n; i-- > 0;)
+		{
+			size_t		c = (size_t) t[i] - 1;
+
+			/* link i in front of the turf's cycle: head, then the rest */
+			if (s->size[c] == 0)
+				s->next[i] = s->prev[i] = i;
+			else
+			{
+				size_t		h = s->head[c],
+							last = s->prev[h];
+
+				s->next[i] = h;
+				s->prev[i] = last;
+				s->next[last] = i;
+				s->prev[h] = i;
+			}
+			s->head[c] = i;
+			s->turf[i] = c;
+			s->size[c]++;
+			s->dirty[c] = 1;
+		}
+		s->fresh = true;
+		status = polish_dirty(s, SHIFT_POLISH_EFFORT, true);
+		s->fresh = false;
+	}
+	cm_free(t);
+	CM_TRY(status);
+	CM_TRY(improve(s));
+	*out = measure(s);
+	return CM_OK;
+}
+
 static void
 save(const shift_state *s, int32_t *turf, size_t *k)
 {
@@ -650,7 +705,20 @@ shift_search(shift_state *s, int32_t *turf, size_t *k_out, size_t *cut_at)
 		return cm_fail(CM_ERR_INTERNAL, "turfs cut past the shift");
 	best_k = s->k;
 	save(s, turf, k_out);
-	if (best_k == 1 || best_k == s->n || best.ratio <= SHIFT_ACCEPT)
+	if (best_k == 1 || best_k == s->n)
+		return CM_OK;
+	if (!s->p->matrix)
+	{
+		shift_result r;
+
+		CM_TRY(try_compact(s, best_k, &r));
+		if (r.fits && better(r, s->k, best, *k_out))
+		{
+			best = r;
+			save(s, turf, k_out);
+		}
+	}
+	if (best.ratio <= SHIFT_ACCEPT)
 		return CM_OK;
 	for (size_t t = 0; t < s->k; t++)
 		total += turf_time(s, s->size[t], s->len[t]);
