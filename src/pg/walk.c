@@ -1,6 +1,7 @@
 /*
  * walk.c - walk lists: walk_route / walk_path aggregates, walk_order / turf / walk_plan window
- * functions and walk_route_costs over a pgRouting cost matrix (docs/walklists.md).
+ * functions, and walk_route_costs and turf_costs over a pgRouting cost matrix
+ * (docs/walklists.md).
  *
  * Geometries are read through PostGIS's own ST_AsEWKB, looked up once per call site in the
  * schema of the geometry type, and parsed by the core's EWKB point reader; walk_path builds
@@ -716,6 +717,69 @@ turf(PG_FUNCTION_ARGS)
 	return window_numbers(fcinfo, turf_numbers, 0);
 }
 
+/*
+ * The shift arguments of turf by time and turf_costs: shift and speed positive, minutes per
+ * door not negative and at most the shift, all finite.
+ */
+static void
+check_shift(double shift, double per_door, double speed)
+{
+	if (!isfinite(shift) || shift <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("shift_minutes must be positive and finite, got %g", shift)));
+	if (!isfinite(per_door) || per_door < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("minutes_per_door must be finite and not negative, got %g", per_door)));
+	if (!isfinite(speed) || speed <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("meters_per_minute must be positive and finite, got %g", speed)));
+	if (per_door > shift)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("minutes_per_door (%g) is longer than the shift (%g)", per_door, shift),
+				 errhint("One door must fit in a shift.")));
+}
+
+/* turf(geom, shift_minutes, minutes_per_door, meters_per_minute): turfs cut by shift time. */
+static int32 *
+turf_shift_numbers(FunctionCallInfo fcinfo, WindowObject win, int arg, point_set *p,
+				   int64 **rowmap)
+{
+	double		shift = DatumGetFloat8(constant_arg(win, 1, "shift_minutes", FLOAT8PASSBYVAL, 8)),
+				per_door = DatumGetFloat8(constant_arg(win, 2, "minutes_per_door", FLOAT8PASSBYVAL, 8)),
+				speed = DatumGetFloat8(constant_arg(win, 3, "meters_per_minute", FLOAT8PASSBYVAL, 8));
+	double	   *x,
+			   *y;
+	int32	   *turf;
+	size_t		k;
+	cm_turf_shift problem = {0};
+
+	(void) arg;
+	check_shift(shift, per_door, speed);
+	window_points(fcinfo, win, 0, -1, p, rowmap);
+	turf = planar_numbers(p, &x, &y);
+	if (turf == NULL)
+		return NULL;
+	problem.n = (size_t) p->n;
+	problem.x = x;
+	problem.y = y;
+	problem.shift = shift;
+	problem.per_door = per_door;
+	problem.speed = speed;
+	CM_PG_CHECK(cm_walk_turfs_shift(&problem, turf, &k), "could not cut turfs");
+	return turf;
+}
+
+PG_FUNCTION_INFO_V1(turf_shift);
+Datum
+turf_shift(PG_FUNCTION_ARGS)
+{
+	return window_numbers(fcinfo, turf_shift_numbers, 0);
+}
+
 /* The start of walk_plan: not NULL on the first row (window_points checks it is constant). */
 static void
 check_plan_start(WindowObject win)
@@ -914,6 +978,25 @@ read_costs(const char *sql, MemoryContext ctx, cm_cost_rows *out)
 	SPI_finish();
 }
 
+/* The directed and symmetric matrices of the cost rows (core/route_costs.h; cm_free both). */
+static void
+cost_matrices(const cm_cost_rows *rows, const int64 *nodes, size_t n, double **asym, double **sym)
+{
+	size_t		missing[2];
+	cm_status	status;
+
+	CM_PG_CHECK_HINT(cm_route_min_costs(rows, nodes, n, asym), "could not build the cost matrix",
+					 CALL_MEMORY_HINT);
+	status = cm_route_symmetrise(*asym, nodes, n, sym, missing);
+	if (status == CM_ERR_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no cost between nodes %lld and %lld",
+						(long long) nodes[missing[0]], (long long) nodes[missing[1]]),
+				 errhint("pgr_dijkstraCostMatrix leaves out pairs without a path: connect the network or leave the node out.")));
+	CM_PG_CHECK(status, "could not build the cost matrix");
+}
+
 /*
  * The route over the matrix (core/route_costs.h builds it): order[0..n) of node indexes, a
  * loop walked the cheaper way round.
@@ -925,19 +1008,8 @@ solve_costs(const cm_cost_rows *rows, const int64 *nodes, size_t n, int64 start,
 	cm_tour_problem problem = {0};
 	double	   *asym,
 			   *sym;
-	size_t		missing[2];
-	cm_status	status;
 
-	CM_PG_CHECK_HINT(cm_route_min_costs(rows, nodes, n, &asym), "could not build the cost matrix",
-					 CALL_MEMORY_HINT);
-	status = cm_route_symmetrise(asym, nodes, n, &sym, missing);
-	if (status == CM_ERR_INVALID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no cost between nodes %lld and %lld",
-						(long long) nodes[missing[0]], (long long) nodes[missing[1]]),
-				 errhint("pgr_dijkstraCostMatrix leaves out pairs without a path: connect the network or leave the node out.")));
-	CM_PG_CHECK(status, "could not build the cost matrix");
+	cost_matrices(rows, nodes, n, &asym, &sym);
 	problem.n = n;
 	problem.matrix = sym;
 	problem.start = (long) start;
@@ -1023,6 +1095,94 @@ walk_route_costs(PG_FUNCTION_ARGS)
 
 		values[0] = Int32GetDatum((int32) funcctx->call_cntr + 1);
 		values[1] = Int64GetDatum(res->nodes[res->order[funcctx->call_cntr]]);
+		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
+	}
+	SRF_RETURN_DONE(funcctx);
+}
+
+/* ---- turf_costs ------------------------------------------------------------------------- */
+
+typedef struct turf_costs_result
+{
+	size_t		n;
+	int64	   *nodes;
+	int32	   *turf;
+} turf_costs_result;
+
+static turf_costs_result *
+turf_costs_compute(FunctionCallInfo fcinfo, MemoryContext ctx)
+{
+	turf_costs_result *res = MemoryContextAllocZero(ctx, sizeof(turf_costs_result));
+	cm_cost_rows rows;
+	cm_status	status;
+	int64	   *nodes;
+	size_t		n,
+				k;
+	MemoryContext old;
+
+	for (int a = 0; a < 4; a++)
+		if (PG_ARGISNULL(a))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be NULL",
+							(const char *[]) {"cost_sql", "shift_minutes", "minutes_per_door",
+							"meters_per_minute"}[a])));
+	check_shift(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
+	read_costs(text_to_cstring(PG_GETARG_TEXT_PP(0)), ctx, &rows);
+	old = MemoryContextSwitchTo(ctx);
+	status = cm_route_nodes(&rows, (size_t) campaign_max_route_points, &nodes, &n);
+	if (status == CM_ERR_LIMIT)
+		check_route_size((int64) n);
+	CM_PG_CHECK(status, "could not read the cost matrix");
+	res->n = n;
+	res->nodes = nodes;
+	if (n > 0)
+	{
+		double	   *asym,
+				   *sym;
+		cm_turf_shift problem = {0};
+
+		cost_matrices(&rows, nodes, n, &asym, &sym);
+		res->turf = WALK_ARRAY(int32, n);
+		problem.n = n;
+		problem.matrix = sym;
+		problem.shift = PG_GETARG_FLOAT8(1);
+		problem.per_door = PG_GETARG_FLOAT8(2);
+		problem.speed = PG_GETARG_FLOAT8(3);
+		CM_PG_CHECK(cm_walk_turfs_shift(&problem, res->turf, &k), "could not cut turfs");
+		cm_free(asym);
+		cm_free(sym);
+	}
+	MemoryContextSwitchTo(old);
+	return res;
+}
+
+PG_FUNCTION_INFO_V1(turf_costs);
+Datum
+turf_costs(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	turf_costs_result *res;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		TupleDesc	desc;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "turf_costs must return a record");
+		funcctx->tuple_desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		funcctx->user_fctx = turf_costs_compute(fcinfo, funcctx->multi_call_memory_ctx);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	res = (turf_costs_result *) funcctx->user_fctx;
+	if (funcctx->call_cntr < (uint64) res->n)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = Int64GetDatum(res->nodes[funcctx->call_cntr]);
+		values[1] = Int32GetDatum(res->turf[funcctx->call_cntr]);
 		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
 	}
 	SRF_RETURN_DONE(funcctx);

@@ -88,6 +88,11 @@ CREATE FUNCTION campaign.turf(geom geometry, doors integer)
 RETURNS integer AS 'MODULE_PATHNAME', 'turf' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION campaign.turf(geometry, integer) IS
     'Turf number 1..ceil(n/doors) of each door: compact turfs whose sizes differ by at most one';
+CREATE FUNCTION campaign.turf(geom geometry, shift_minutes float8, minutes_per_door float8,
+                              meters_per_minute float8)
+RETURNS integer AS 'MODULE_PATHNAME', 'turf_shift' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION campaign.turf(geometry, float8, float8, float8) IS
+    'Turf number of each door: as few turfs as fit the shift (doors x minutes_per_door + loop / meters_per_minute), times within 1.3x';
 CREATE FUNCTION campaign.walk_plan(geom geometry, value float8, budget float8, start geometry)
 RETURNS integer AS 'MODULE_PATHNAME', 'walk_plan' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION campaign.walk_plan(geometry, float8, float8, geometry) IS
@@ -100,3 +105,11 @@ RETURNS TABLE (seq integer, node bigint)
     AS 'MODULE_PATHNAME', 'walk_route_costs' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION campaign.walk_route_costs(text, bigint, boolean) IS
     'Visiting order over a pgr_dijkstraCostMatrix-style query of (start_vid, end_vid, agg_cost)';
+
+-- VOLATILE: runs the caller's query.
+CREATE FUNCTION campaign.turf_costs(cost_sql text, shift_minutes float8, minutes_per_door float8,
+                                    meters_per_minute float8)
+RETURNS TABLE (node bigint, turf integer)
+    AS 'MODULE_PATHNAME', 'turf_costs' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION campaign.turf_costs(text, float8, float8, float8) IS
+    'Turfs by shift time over a pgr_dijkstraCostMatrix-style query of (start_vid, end_vid, agg_cost): one row per node';
