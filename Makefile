@@ -11,7 +11,7 @@ OBJS        = $(CORE_SRCS:.c=.o) $(GLUE_SRCS:.c=.o)
 # The install script, in dependency order: one fragment per capability, next to its glue.
 SQL_PARTS   = src/pg/campaign.sql src/pg/model.sql src/pg/train.sql src/pg/progress.sql src/pg/predict.sql \
               src/pg/explain.sql src/pg/evaluate.sql src/pg/segment.sql src/pg/rollup.sql src/pg/bandit.sql \
-              src/pg/walk.sql
+              src/pg/walk.sql src/pg/surprise.sql
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
