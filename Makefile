@@ -52,6 +52,10 @@ $(OBJS): $(wildcard src/core/*.h) $(wildcard src/pg/*.h)
 # glue are direct rather than through the PLT (cm_bins_code once per cell read, for one).
 $(CORE_SRCS:.c=.o): CFLAGS += -fvisibility=hidden
 
+# The turnout-surprise dynamic program is a loop the compiler vectorizes only when asked at -O2
+# (2x faster final function, same results: no reassociation).
+src/core/surprise.o: CFLAGS += -ftree-vectorize
+
 # ---- unit tests of the Postgres-free core (no pg_config includes) -------------------------
 UNIT_CC      ?= cc
 UNIT_CFLAGS  ?= -std=c11 -D_DEFAULT_SOURCE -O1 -g -Wall -Wextra -Werror -Isrc/core

@@ -78,7 +78,7 @@ psql_q -c "DROP TABLE bench_turnout"
 # the core outside the server
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
-cc -std=c11 -D_DEFAULT_SOURCE -O2 -Isrc/core -o "$bin/surprise_core" src/bench/surprise_core.c \
+cc -std=c11 -D_DEFAULT_SOURCE -O2 -ftree-vectorize -Isrc/core -o "$bin/surprise_core" src/bench/surprise_core.c \
   $(ls src/core/*.c) -lm -lpthread
 "$bin/surprise_core"
 # the reference: the same dynamic program in plain Python floats, as an analyst would write it
