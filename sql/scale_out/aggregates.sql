@@ -19,6 +19,25 @@ SELECT count(*) AS blocks,
 FROM (SELECT block_geoid, campaign.rollup(p) r FROM voters GROUP BY block_geoid) d
 JOIN (SELECT block_geoid, campaign.rollup(p) r FROM local_voters GROUP BY block_geoid) l USING (block_geoid);
 
+-- turnout surprise per block and over the whole file: states merged from the shards give
+-- one node's tails (the whole file combines every shard's probabilities)
+SELECT partial_on_shards('SELECT block_geoid, campaign.turnout_surprise(p, voted_2024) FROM voters GROUP BY block_geoid')
+       AS surprise_partial,
+       partial_on_shards('SELECT campaign.turnout_surprise(p, voted_2024) FROM voters') AS surprise_total_partial;
+SELECT count(*) AS blocks,
+       count(*) FILTER (WHERE (d.s).n = (l.s).n AND (d.s).observed = (l.s).observed
+                          AND (d.s).exact = (l.s).exact
+                          AND abs((d.s).expected - (l.s).expected) < 1e-9
+                          AND abs((d.s).p_below - (l.s).p_below) <= 1e-9 * (l.s).p_below
+                          AND abs((d.s).p_above - (l.s).p_above) <= 1e-9 * (l.s).p_above) AS equal
+FROM (SELECT block_geoid, campaign.turnout_surprise(p, voted_2024) s FROM voters GROUP BY block_geoid) d
+JOIN (SELECT block_geoid, campaign.turnout_surprise(p, voted_2024) s FROM local_voters GROUP BY block_geoid) l USING (block_geoid);
+SELECT (d.s).n = (l.s).n AS same_n, (d.s).observed = (l.s).observed AS same_observed,
+       abs((d.s).p_below - (l.s).p_below) <= 1e-9 * (l.s).p_below AS same_below,
+       abs((d.s).p_above - (l.s).p_above) <= 1e-9 * (l.s).p_above AS same_above
+FROM (SELECT campaign.turnout_surprise(p, voted_2024) s FROM voters) d,
+     (SELECT campaign.turnout_surprise(p, voted_2024) s FROM local_voters) l;
+
 -- evaluation: mean losses and the score-distribution aggregates
 SELECT partial_on_shards('SELECT campaign.logloss(p, voted_2024), campaign.brier(p, voted_2024) FROM voters')
        AS losses_partial;

@@ -2,8 +2,10 @@
 """gen_states.py - writes the seed corpora of the aggregate-state fuzz targets (src/fuzz/
 fuzz_*_state.c): valid states laid out as the core encodes them, and deterministic forgeries of
 them (truncations, NaN/infinity, negative counts, flipped bytes).  No server is needed: the
-layouts are those of core/rollup.h, core/bandit_state.h, core/evaluate.c and core/walk_state.c.
+layouts are those of core/rollup.h, core/bandit_state.h, core/evaluate.c, core/walk_state.c and
+core/surprise.h.
 Usage: gen_states.py CORPUS_ROOT   (writes CORPUS_ROOT/fuzz_<capability>_state/)"""
+import math
 import os
 import struct
 import sys
@@ -46,6 +48,67 @@ def rollup_seeds():
     seeds["forged_flag"] = bytes([255]) + doubles([1, 0.5, 0.25, 0, 0.5, 0.5])
     seeds["forged_count"] = bytes([255]) + doubles([1e300, 1, 0.25, 0, 0])
     seeds["forged_p"] = bytes([255]) + doubles([1, 0.5, 0.25, 0, 1, 2.0])
+    return seeds
+
+
+TERMS, MIN_EXP = 30, 1000
+
+
+def surprise_state(ps, voted=0, sketch=False, spare=0):
+    """The layout of core/surprise.h: the header, then probabilities or sketch bins."""
+    certain = sum(1 for p in ps if p == 1.0)
+    unc = [p for p in ps if 0.0 < p < 1.0]
+    head = [len(ps), min(voted, len(ps)), certain, sum(ps), 0.0 if sketch else 1.0, len(unc), 0]
+    if not sketch:
+        return head + unc + [0.0] * spare
+    bins = {}
+    for p in unc:
+        side = 1 if p >= 0.5 else 0
+        x = 1.0 - p if side else p
+        e = math.frexp(x)[1]
+        c = 0.5 if e == 0 else math.ldexp(0.75, e)
+        d = (x - c) / c
+        b = bins.setdefault(side * (MIN_EXP + 1) - e, [0.0] * (TERMS + 1))
+        b[0] += 1
+        pw = 1.0
+        for j in range(TERMS):
+            pw *= d
+            b[1 + j] += pw
+    head[6] = len(bins)
+    out = head
+    for key in sorted(bins):
+        out += [float(key)] + bins[key]
+    return out + [0.0] * spare
+
+
+def surprise_seeds():
+    spread = [0.02 + 0.96 * ((i * 7919) % 1009) / 1009.0 for i in range(30000)]
+    states = {
+        "empty": surprise_state([]),
+        "one": surprise_state([0.3], voted=1),
+        "certain": surprise_state([0.0, 1.0, 0.5, 1.0], voted=2, spare=3),
+        "exact": surprise_state(spread[:300], voted=120),
+        "sketch": surprise_state(spread, voted=15000, sketch=True),
+        "sketch_small": surprise_state([0.1, 0.5, 0.9, 1e-300, 1 - 1e-12], voted=2, sketch=True),
+    }
+    seeds = {}
+    for name, s in states.items():
+        seeds["alone_" + name] = bytes([255]) + doubles(s)
+        seeds["truncated_" + name] = bytes([255]) + doubles(s[:max(len(s) - 1, 0)])
+        seeds["nan_" + name] = bytes([255]) + doubles([NAN] + s[1:])
+        if len(s) > 9:
+            seeds["inf_" + name] = bytes([255]) + doubles(s[:9] + [INF] + s[10:])
+    a = surprise_state([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], voted=4)
+    a += [0.0] * (16 - len(a))
+    seeds["pair"] = bytes([2]) + doubles(a + surprise_state([0.5] * 4, voted=1))
+    small = surprise_state([0.4, 0.6, 0.99], voted=1, sketch=True)
+    small += [0.0] * (-len(small) % 8)
+    seeds["pair_sketches"] = bytes([len(small) // 8]) + doubles(small + states["sketch"])
+    seeds["forged_flag"] = bytes([255]) + doubles([1, 0, 0, 0.5, 0.5, 1, 0, 0.5])
+    seeds["forged_count"] = bytes([255]) + doubles([1e300, 1, 0, 0.5, 1, 1, 0, 0.5])
+    seeds["forged_p"] = bytes([255]) + doubles([1, 0, 0, 0.5, 1, 1, 0, 2.0])
+    seeds["forged_bins"] = bytes([255]) + doubles([1, 0, 0, 0.5, 0, 1, 1e9, 5, 1] + [0.0] * 30)
+    seeds["forged_moment"] = bytes([255]) + doubles([1, 0, 0, 0.5, 0, 1, 1, 5, 1, 0.9] + [0.0] * 29)
     return seeds
 
 
@@ -135,7 +198,7 @@ def walk_seeds():
 def main():
     root = sys.argv[1]
     targets = {"rollup": rollup_seeds(), "bandit": bandit_seeds(), "evaluate": evaluate_seeds(),
-               "walk": walk_seeds()}
+               "walk": walk_seeds(), "surprise": surprise_seeds()}
     for capability, seeds in targets.items():
         out = os.path.join(root, "fuzz_%s_state" % capability)
         os.makedirs(out, exist_ok=True)

@@ -42,28 +42,6 @@ PG_FUNCTION_INFO_V1(dp_sum);
 
 /* ---- float8[] states ------------------------------------------------------------------ */
 
-/* A new one-dimensional float8[] of len zeroed elements in the current context. */
-static ArrayType *
-new_float8_array(size_t len)
-{
-	Size		bytes;
-	ArrayType  *a;
-
-	if (len > MaxArraySize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("rollup state of %zu entries is too large", len)));
-	bytes = ARR_OVERHEAD_NONULLS(1) + len * sizeof(float8);
-	a = palloc0(bytes);
-	SET_VARSIZE(a, bytes);
-	a->ndim = 1;
-	a->dataoffset = 0;
-	a->elemtype = FLOAT8OID;
-	ARR_DIMS(a)[0] = (int) len;
-	ARR_LBOUND(a)[0] = 1;
-	return a;
-}
-
 /* The elements of a state array, checked as a state; raises on anything forged. */
 static double *
 state_values(ArrayType *a, size_t *len)
@@ -76,30 +54,6 @@ state_values(ArrayType *a, size_t *len)
 				 errmsg("invalid rollup state: expected a one-dimensional float8[] without nulls")));
 	CM_PG_CHECK(cm_rollup_state_check(s, *len), "invalid rollup state");
 	return s;
-}
-
-/*
- * A copy of state with room for at least need entries.  The capacity doubles, to amortize
- * the copies, and is chosen so the array fills a power-of-two allocation exactly: palloc
- * rounds chunks up to powers of two, so any other size wastes memory, and memory (cache
- * misses on a large hash table) is what a GROUP BY over many blocks pays for.
- */
-static ArrayType *
-grow_state(const double *s, size_t len, size_t need)
-{
-	Size		bytes = ARR_OVERHEAD_NONULLS(1) + Max(need, len) * sizeof(float8);
-	Size		chunk = 64;
-	size_t		entries;
-	ArrayType  *grown;
-
-	while (chunk < bytes && chunk < MaxAllocSize / 2)
-		chunk *= 2;
-	entries = (chunk - ARR_OVERHEAD_NONULLS(1)) / sizeof(float8);
-	entries = Min(entries, (size_t) CM_ROLLUP_HEADER + CM_ROLLUP_EXACT_MAX);
-	entries = Max(entries, need);
-	grown = new_float8_array(entries);
-	memcpy(cm_pg_float8_data(grown), s, Min(need, len) * sizeof(float8));
-	return grown;
 }
 
 Datum
@@ -117,7 +71,8 @@ rollup_transfn(PG_FUNCTION_ARGS)
 	if (need > len || !AggCheckCallContext(fcinfo, NULL))
 	{
 		/* the aggregate machinery copies a new state into its own context */
-		state = grow_state(s, len, Max(need, len));
+		state = cm_pg_float8_grow(s, len, Max(need, len),
+								  (size_t) CM_ROLLUP_HEADER + CM_ROLLUP_EXACT_MAX, "rollup state");
 		s = cm_pg_float8_data(state);
 		len = (size_t) ARR_DIMS(state)[0];
 	}
@@ -139,7 +94,7 @@ rollup_combinefn(PG_FUNCTION_ARGS)
 
 	CHECK_FOR_INTERRUPTS();
 	olen = cm_rollup_len_after_combine(sa, sb);
-	out = new_float8_array(olen);
+	out = cm_pg_float8_array(olen, "rollup state");
 	CM_PG_CHECK(cm_rollup_combine(sa, sb, cm_pg_float8_data(out), olen),
 				"cannot combine rollup states");
 	PG_RETURN_ARRAYTYPE_P(out);
@@ -308,7 +263,7 @@ eb_interval(PG_FUNCTION_ARGS)
 
 	if (!eb_current(fcinfo, &mean, &lo, &hi))
 		PG_RETURN_NULL();
-	out = new_float8_array(2);
+	out = cm_pg_float8_array(2, "rollup interval");
 	(cm_pg_float8_data(out))[0] = lo;
 	(cm_pg_float8_data(out))[1] = hi;
 	PG_RETURN_ARRAYTYPE_P(out);

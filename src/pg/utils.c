@@ -1,6 +1,7 @@
 /*
  * utils.c - small helpers every kind of glue function uses: the materialized result set of a
- * set-returning function, the memory context of an aggregate, the values of a float8[] state,
+ * set-returning function, the memory context of an aggregate, the values of a float8[] state
+ * and new or grown ones,
  * serialized bytes as a bytea.
  */
 #include "postgres.h"
@@ -59,6 +60,51 @@ cm_pg_float8_state(ArrayType *state, size_t *len)
 		return NULL;
 	*len = (size_t) ARR_DIMS(state)[0];
 	return cm_pg_float8_data(state);
+}
+
+ArrayType *
+cm_pg_float8_array(size_t len, const char *what)
+{
+	Size		bytes;
+	ArrayType  *a;
+
+	if (len > MaxArraySize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s of %zu entries is too large", what, len)));
+	bytes = ARR_OVERHEAD_NONULLS(1) + len * sizeof(float8);
+	a = palloc0(bytes);
+	SET_VARSIZE(a, bytes);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = FLOAT8OID;
+	ARR_DIMS(a)[0] = (int) len;
+	ARR_LBOUND(a)[0] = 1;
+	return a;
+}
+
+/*
+ * The capacity doubles, to amortize the copies, and is chosen so the array fills a
+ * power-of-two allocation exactly: palloc rounds chunks up to powers of two, so any other
+ * size wastes memory, and memory (cache misses on a large hash table) is what a GROUP BY over
+ * many groups pays for.
+ */
+ArrayType *
+cm_pg_float8_grow(const double *s, size_t len, size_t need, size_t cap, const char *what)
+{
+	Size		bytes = ARR_OVERHEAD_NONULLS(1) + Max(need, len) * sizeof(float8);
+	Size		chunk = 64;
+	size_t		entries;
+	ArrayType  *grown;
+
+	while (chunk < bytes && chunk < MaxAllocSize / 2)
+		chunk *= 2;
+	entries = (chunk - ARR_OVERHEAD_NONULLS(1)) / sizeof(float8);
+	entries = Min(entries, cap);
+	entries = Max(entries, need);
+	grown = cm_pg_float8_array(entries, what);
+	memcpy(cm_pg_float8_data(grown), s, Min(need, len) * sizeof(float8));
+	return grown;
 }
 
 bytea *

@@ -37,6 +37,16 @@ cm_pg_float8_data(ArrayType *a)
  */
 double	   *cm_pg_float8_state(ArrayType *state, size_t *len);
 
+/* A new one-dimensional float8[] of len zeroed entries; 54000 naming what past MaxArraySize. */
+ArrayType  *cm_pg_float8_array(size_t len, const char *what);
+
+/*
+ * A copy of the state s[0, len) with room for at least need entries (at most cap unless need
+ * is more), its capacity doubled so that appending one entry at a time costs O(1) amortized.
+ */
+ArrayType  *cm_pg_float8_grow(const double *s, size_t len, size_t need, size_t cap,
+							  const char *what);
+
 /*
  * The bytes of a successful writer as a bytea in the current memory context; frees the
  * writer.  Callers check w->status first (with their own wording), and may refuse sizes
