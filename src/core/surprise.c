@@ -25,19 +25,6 @@
 
 #define KEY_SIDE (CM_SURPRISE_MIN_EXP + 1)
 
-#define P_MESSAGE "p must be a probability between 0 and 1, got "
-
-cm_status
-cm_surprise_check_p(double p)
-{
-	if (isnan(p))
-		return cm_fail(CM_ERR_NONFINITE, P_MESSAGE "NaN");
-	if (isinf(p))
-		return cm_fail(CM_ERR_NONFINITE, P_MESSAGE "%sInfinity", p < 0.0 ? "-" : "");
-	if (p < 0.0 || p > 1.0)
-		return cm_fail(CM_ERR_RANGE, P_MESSAGE "%g", p);
-	return CM_OK;
-}
 
 void
 cm_surprise_state_init(double *s)

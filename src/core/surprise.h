@@ -63,8 +63,8 @@ typedef struct cm_surprise
 	bool		exact;			/* false: saddlepoint approximation */
 } cm_surprise;
 
-/* CM_ERR_NONFINITE for NaN/infinity, CM_ERR_RANGE outside [0, 1]. */
-cm_status	cm_surprise_check_p(double p);
+/* p is checked with cm_rollup_check_p (rollup.h): the same rule and message. */
+
 
 /* The empty state; needs len >= CM_SURPRISE_HEADER. */
 void		cm_surprise_state_init(double *s);

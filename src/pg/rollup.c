@@ -100,25 +100,6 @@ rollup_combinefn(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(out);
 }
 
-/* The blessed row type of campaign.propensity, cached per call site. */
-static TupleDesc
-propensity_desc(FunctionCallInfo fcinfo)
-{
-	TupleDesc	desc = fcinfo->flinfo->fn_extra;
-
-	if (desc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "rollup final function must return a composite type");
-		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = desc;
-	}
-	return desc;
-}
-
 Datum
 rollup_finalfn(PG_FUNCTION_ARGS)
 {
@@ -135,7 +116,7 @@ rollup_finalfn(PG_FUNCTION_ARGS)
 	values[2] = Float8GetDatum(r.sd);
 	values[3] = Int64GetDatum((int64) r.lo);
 	values[4] = Int64GetDatum((int64) r.hi);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(propensity_desc(fcinfo), values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(cm_pg_composite_result(fcinfo, "rollup final function"), values, nulls)));
 }
 
 /* ---- GEOIDs --------------------------------------------------------------------------- */

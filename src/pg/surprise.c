@@ -19,6 +19,7 @@
 #include "status.h"
 #include "utils.h"
 #include "../core/memory.h"
+#include "../core/rollup.h"
 #include "../core/surprise.h"
 
 PG_FUNCTION_INFO_V1(surprise_transfn);
@@ -52,7 +53,7 @@ surprise_transfn(PG_FUNCTION_ARGS)
 				need;
 	double	   *s = state_values(state, &len);
 
-	CM_PG_CHECK_HINT(cm_surprise_check_p(p), NULL,
+	CM_PG_CHECK_HINT(cm_rollup_check_p(p), NULL,
 					 "Pass NULL for voters without a score; NULL is left out of the group.");
 	CM_PG_CHECK(cm_surprise_len_after_add(s, p, &need), "invalid turnout_surprise state");
 	if (need > len || !AggCheckCallContext(fcinfo, NULL))
@@ -88,25 +89,6 @@ surprise_combinefn(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(out);
 }
 
-/* The blessed row type of campaign.surprise, cached per call site. */
-static TupleDesc
-surprise_desc(FunctionCallInfo fcinfo)
-{
-	TupleDesc	desc = fcinfo->flinfo->fn_extra;
-
-	if (desc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "turnout_surprise final function must return a composite type");
-		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = desc;
-	}
-	return desc;
-}
-
 Datum
 surprise_finalfn(PG_FUNCTION_ARGS)
 {
@@ -124,5 +106,5 @@ surprise_finalfn(PG_FUNCTION_ARGS)
 	values[3] = Float8GetDatum(r.p_below);
 	values[4] = Float8GetDatum(r.p_above);
 	values[5] = BoolGetDatum(r.exact);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(surprise_desc(fcinfo), values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(cm_pg_composite_result(fcinfo, "turnout_surprise final function"), values, nulls)));
 }

@@ -122,3 +122,25 @@ cm_pg_writer_to_bytea(cm_writer *w)
 	cm_writer_free(w);
 	return out;
 }
+
+/*
+ * The blessed row type a final function returns, cached per call site (what names the
+ * function in the error when it is declared with another return type).
+ */
+TupleDesc
+cm_pg_composite_result(FunctionCallInfo fcinfo, const char *what)
+{
+	TupleDesc	desc = fcinfo->flinfo->fn_extra;
+
+	if (desc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "%s must return a composite type", what);
+		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = desc;
+	}
+	return desc;
+}

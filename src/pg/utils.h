@@ -54,4 +54,7 @@ ArrayType  *cm_pg_float8_grow(const double *s, size_t len, size_t need, size_t c
  */
 bytea	   *cm_pg_writer_to_bytea(cm_writer *w);
 
+/* The blessed row type a final function returns, cached per call site. */
+TupleDesc	cm_pg_composite_result(FunctionCallInfo fcinfo, const char *what);
+
 #endif

@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 #include "rollup.h"
+#include "rollup.h"
 #include "surprise.h"
 
 #include <math.h>
@@ -413,13 +414,13 @@ static void
 test_check_p(void **state)
 {
 	(void) state;
-	assert_int_equal(cm_surprise_check_p(0.0), CM_OK);
-	assert_int_equal(cm_surprise_check_p(1.0), CM_OK);
-	assert_int_equal(cm_surprise_check_p(NAN), CM_ERR_NONFINITE);
+	assert_int_equal(cm_rollup_check_p(0.0), CM_OK);
+	assert_int_equal(cm_rollup_check_p(1.0), CM_OK);
+	assert_int_equal(cm_rollup_check_p(NAN), CM_ERR_NONFINITE);
 	assert_string_equal(harness_last_message, "p must be a probability between 0 and 1, got NaN");
-	assert_int_equal(cm_surprise_check_p(-INFINITY), CM_ERR_NONFINITE);
-	assert_int_equal(cm_surprise_check_p(1.5), CM_ERR_RANGE);
-	assert_int_equal(cm_surprise_check_p(-1e-300), CM_ERR_RANGE);
+	assert_int_equal(cm_rollup_check_p(-INFINITY), CM_ERR_NONFINITE);
+	assert_int_equal(cm_rollup_check_p(1.5), CM_ERR_RANGE);
+	assert_int_equal(cm_rollup_check_p(-1e-300), CM_ERR_RANGE);
 }
 
 static void
