@@ -98,6 +98,15 @@ SELECT campaign.train_key(1, ROW(1, 'a'::text)) = campaign.train_key(1, ROW(1, '
        campaign.train_key(1, ROW(1, 'a'::text)) <> campaign.train_key(1, ROW(1, 'b'::text)) AS value_matters,
        campaign.train_key(1, ROW(1, NULL::text)) <> campaign.train_key(1, ROW(1, ''::text)) AS null_is_not_empty,
        campaign.train_key(1, NULL::record) IS NULL AS null_row;
+-- Fixed-size values kept by reference (uuid, interval, name) and NaN hash by their bytes too.
+SELECT campaign.train_key(1, ROW('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '1 day'::interval, 'n'::name))
+         = campaign.train_key(1, ROW('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '1 day'::interval, 'n'::name)) AS fixed_same,
+       campaign.train_key(1, ROW('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12'::uuid, '1 day'::interval, 'n'::name))
+         <> campaign.train_key(1, ROW('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '1 day'::interval, 'n'::name)) AS uuid_matters,
+       campaign.train_key(1, ROW('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '2 days'::interval, 'n'::name))
+         <> campaign.train_key(1, ROW('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '1 day'::interval, 'n'::name)) AS interval_matters,
+       campaign.train_key(1, ROW('NaN'::float8)) = campaign.train_key(1, ROW('NaN'::float8)) AS nan_same,
+       campaign.train_key(1, ROW('NaN'::float8)) <> campaign.train_key(1, ROW(NULL::float8)) AS nan_is_not_null;
 -- An enum hashes by its label (its OID differs from node to node); a dropped column is no value.
 CREATE TYPE order_party_copy AS ENUM ('ind', 'rep', 'dem');
 SELECT campaign.train_key(5, ROW('rep'::order_party)) = campaign.train_key(5, ROW('rep'::order_party_copy))
